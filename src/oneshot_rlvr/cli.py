@@ -1,0 +1,207 @@
+"""The `oneshot-rlvr` command line: every workflow step runs by hand with the same code the rules call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _spec_from(args: argparse.Namespace, kind: str) -> dict[str, Any]:
+    """A resolved spec: given as JSON by the workflow (--spec), or resolved from config files here."""
+    from oneshot_rlvr import config as cfg
+
+    if getattr(args, "spec", None):
+        return json.loads(args.spec)
+    loaded = cfg.load_config(args.config, args.set)
+    if kind == "training":
+        return cfg.training_spec(loaded, args.run)
+    return cfg.evaluation_spec(loaded, args.run)
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", action="append", default=[], help="config file merged over config/config.yaml")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. training.max_steps=4"
+    )
+
+
+def cmd_fetch_data(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import data
+
+    local = Path(args.local_data_dir) if args.local_data_dir else None
+    for name in args.name:
+        path = data.fetch(name, Path(args.dest_dir), local_data_dir=local, force=args.force)
+        print(f"{name}: {path} sha256={data.sha256_of(path)}")
+
+
+def cmd_build_tiny_model(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import config as cfg
+    from oneshot_rlvr.tiny_model import build_tiny_model
+
+    settings = json.loads(args.settings) if args.settings else cfg.load_config(args.config, args.set)["tiny_model"]
+    out = build_tiny_model(Path(args.out), Path(args.data_dir), settings)
+    print(f"tiny model saved to {out}")
+
+
+def cmd_rank(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import data, selection
+
+    history = data.load_history(Path(args.history))
+    ranking = selection.rank_examples(history, args.score, args.seed)
+    selection.write_ranking(ranking, Path(args.out))
+    top = ", ".join(f"pi{r}={i}" for r, i in zip(ranking["rank"][:3], ranking["index"][:3], strict=True))
+    print(f"ranked {len(ranking)} examples by {args.score}: {top}")
+
+
+def cmd_make_dataset(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import data, selection
+    from oneshot_rlvr.io import atomic_write_bytes_from
+
+    data_dir = Path(args.data_dir)
+    math_train = data.load_math_train(data_dir) if args.name == "math_train" else None
+    dsr_sub = data.load_dsr_sub(data_dir)
+    ranking = selection.read_ranking(Path(args.ranking)) if args.ranking else None
+    frame = selection.make_dataset(args.name, dsr_sub, ranking, args.batch_size, math_train)
+    atomic_write_bytes_from(Path(args.out), lambda tmp: frame.to_parquet(tmp, index=False))
+    examples = frame["extra_info"].map(lambda info: info["index"]).nunique()
+    print(f"{args.name}: {len(frame)} rows ({examples} examples) -> {args.out}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from oneshot_rlvr.training import train
+
+    spec = _spec_from(args, "training")
+    summary = train(spec, Path(args.dataset), Path(args.checkpoint_dir), Path(args.done))
+    print(json.dumps(summary))
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from oneshot_rlvr.evaluation import evaluate_checkpoint
+
+    spec = _spec_from(args, "evaluation")
+    result = evaluate_checkpoint(args.model, spec, Path(args.data_dir), Path(args.out_dir), args.run, args.step)
+    scores = {name: round(b["accuracy"], 1) for name, b in result["benchmarks"].items() if b.get("status") == "ok"}
+    print(json.dumps({"run": args.run, "step": args.step, "accuracy": scores}))
+
+
+def cmd_grade(args: argparse.Namespace) -> None:
+    from oneshot_rlvr.grading import grade_jsonl
+
+    print(json.dumps(grade_jsonl(args.input, args.output, mode=args.mode, workers=args.workers)))
+
+
+def cmd_show_config(args: argparse.Namespace) -> None:
+    from oneshot_rlvr.training import resolved_training_config
+
+    spec = _spec_from(args, "training")
+    print(json.dumps(resolved_training_config(spec, args.world_size), indent=2))
+
+
+def cmd_report_table1(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import reporting
+
+    rows: dict[str, list[Path]] = {}
+    for item in args.metrics:
+        row, _, path = item.partition("=")
+        if not path:
+            raise ValueError(f"--metrics {item!r} must be ROW=PATH")
+        rows.setdefault(row, []).append(Path(path))
+    hashes = dict(item.partition("=")[::2] for item in args.config_hash)
+    records = reporting.table1(rows, args.model, args.scale, hashes)
+    reporting.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
+    print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oneshot-rlvr", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("fetch-data", help="download (or copy from --local-data-dir) and verify data files")
+    p.add_argument("--name", action="append", required=True, help="dataset name, e.g. dsr_sub, math500, history")
+    p.add_argument("--dest-dir", required=True)
+    p.add_argument("--local-data-dir")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_fetch_data)
+
+    p = sub.add_parser("build-tiny-model", help="build the miniature's random Qwen2-architecture model")
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--settings", help="tiny_model settings as JSON (default: from config)")
+    _add_config_args(p)
+    p.set_defaults(func=cmd_build_tiny_model)
+
+    p = sub.add_parser("rank", help="rank DSR-sub examples by historical variance")
+    p.add_argument("--history", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--score", default="std")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("make-dataset", help="build a duplicated 1/few-shot (or full) training parquet")
+    p.add_argument("--name", required=True, help="pi1, pi1_pi13, dsr_sub, math_train, ...")
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--ranking")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_make_dataset)
+
+    p = sub.add_parser("train", help="GRPO training of one run (resumes from its last checkpoint)")
+    p.add_argument("--run", required=True)
+    p.add_argument("--spec", help="resolved training spec as JSON (the workflow passes this)")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--checkpoint-dir", required=True)
+    p.add_argument("--done", required=True)
+    _add_config_args(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate one checkpoint on every enabled benchmark")
+    p.add_argument("--run", required=True)
+    p.add_argument("--step", type=int, required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this)")
+    _add_config_args(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("grade", help="grade a JSONL of responses (keys response, answer)")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--mode", default="default")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("show-config", help="print the resolved TRL training configuration of a run")
+    p.add_argument("--run", required=True)
+    p.add_argument("--spec")
+    p.add_argument("--world-size", type=int, default=1)
+    _add_config_args(p)
+    p.set_defaults(func=cmd_show_config)
+
+    p = sub.add_parser("report-table1", help="write reports/table1.md and .csv from metrics files")
+    p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH")
+    p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
+    p.add_argument("--model", default="Qwen2.5-Math-1.5B")
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--md", required=True)
+    p.add_argument("--csv", required=True)
+    p.set_defaults(func=cmd_report_table1)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, RuntimeError, FileNotFoundError, KeyError) as error:
+        message = str(error) if not isinstance(error, KeyError) else f"missing key {error}"
+        print(f"oneshot-rlvr {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Reports: the paper's tables regenerated from our metrics files, each number beside the paper's.
+
+Every number in a table is read from a `metrics.json` written by `oneshot-rlvr evaluate`; the CSV names the
+file each number came from, so a reader can trace it. Paper numbers come from the shipped
+`resources/paper_results.csv` (long format, from the paper's tables).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
+from oneshot_rlvr.io import atomic_write_text
+
+COLUMN_TITLES = {
+    "math500": "MATH500",
+    "aime24": "AIME24",
+    "amc23": "AMC23",
+    "minerva_math": "Minerva",
+    "olympiadbench": "OlympiadBench",
+    "aime25": "AIME25",
+    "avg": "Avg",
+    "arc_e": "ARC-E",
+    "arc_c": "ARC-C",
+}
+TABLE1_COLUMNS = [*MATH_BENCHMARKS, "avg", "arc_e", "arc_c"]
+
+
+class ReportError(ValueError):
+    """A metrics file is missing or malformed; the message names it."""
+
+
+def paper_numbers(table: str, model: str | None = None) -> dict[tuple[str, str], float]:
+    """(dataset, metric) -> value for one of the paper's tables."""
+    text = resources.files("oneshot_rlvr").joinpath("resources/paper_results.csv").read_text()
+    numbers = {}
+    for row in csv.DictReader(text.splitlines()):
+        if row["table"] == table and (model is None or row["model"] == model) and row["value"] not in ("", None):
+            numbers[(row["dataset"], row["metric"])] = float(row["value"])
+    return numbers
+
+
+def load_metrics(path: Path) -> dict[str, Any]:
+    try:
+        metrics = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ReportError(f"metrics file {path} does not exist") from None
+    except json.JSONDecodeError as error:
+        raise ReportError(f"metrics file {path} is not valid JSON ({error.msg})") from None
+    for key in ("run", "step", "benchmarks"):
+        if key not in metrics:
+            raise ReportError(f"metrics file {path} has no key {key!r}")
+    return metrics
+
+
+def selection_score(metrics: Mapping[str, Any]) -> float | None:
+    """The 6-benchmark math average, or the mean of the math benchmarks that ran when some are switched off."""
+    scores = [
+        b["accuracy"]
+        for name, b in metrics["benchmarks"].items()
+        if name in MATH_BENCHMARKS and b.get("status") == "ok"
+    ]
+    return sum(scores) / len(scores) if scores else None
+
+
+def best_checkpoint(metric_files: Sequence[Path]) -> tuple[Path, dict[str, Any]]:
+    """The checkpoint with the best math average (the paper's rule); ties go to the earlier step."""
+    loaded = sorted(((load_metrics(path), Path(path)) for path in metric_files), key=lambda item: item[0]["step"])
+    if not loaded:
+        raise ReportError("no metrics files given")
+    best = max(loaded, key=lambda item: selection_score(item[0]) if selection_score(item[0]) is not None else -1.0)
+    return best[1], best[0]
+
+
+def table1(
+    rows: Mapping[str, Sequence[Path]], model: str, scale: str, config_hashes: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Long-format records of Table 1 (Tab. 8 + Tab. 1): one per row x column."""
+    paper = paper_numbers("table1", model)
+    records = []
+    for row_name, files in rows.items():
+        path, metrics = best_checkpoint(files)
+        math_ok = [metrics["benchmarks"].get(name, {}).get("status") == "ok" for name in MATH_BENCHMARKS]
+        for column in TABLE1_COLUMNS:
+            if column == "avg":
+                ours = selection_score(metrics) if all(math_ok) else None
+                grader = metrics.get("grader")
+                decoding = "mean of the 6 math benchmarks"
+            else:
+                bench = metrics["benchmarks"].get(column, {"status": "not run"})
+                ours = bench.get("accuracy") if bench.get("status") == "ok" else None
+                grader = bench.get("grader")
+                decoding = bench.get("decoding", "not run")
+            theirs = paper.get((row_name, column))
+            records.append(
+                {
+                    "row": row_name,
+                    "column": column,
+                    "ours": None if ours is None else round(ours, 1),
+                    "paper": theirs,
+                    "diff": None if ours is None or theirs is None else round(round(ours, 1) - theirs, 1),
+                    "step": metrics["step"],
+                    "selection": "best 6-benchmark average",
+                    "grader": grader,
+                    "decoding": decoding,
+                    "scale": scale,
+                    "config_hash": (config_hashes or {}).get(row_name, ""),
+                    "metrics_file": str(path),
+                }
+            )
+    return records
+
+
+def _cell(value: float | None) -> str:
+    return "not run" if value is None else f"{value:.1f}"
+
+
+def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str) -> str:
+    title = f"# Table 1 (Tab. 8 + Tab. 1): {model}"
+    if scale == "miniature":
+        title += " — MINIATURE run (tiny random model, few steps and problems; not comparable to the paper)"
+    lines = [
+        title,
+        "",
+        "Each cell: ours (paper). Checkpoint: the one with the best 6-benchmark math average; ARC uses the same one.",
+        "Decoding: greedy for MATH500, Minerva, OlympiadBench, ARC; avg@n at T=0.6 for AIME24, AMC23, AIME25.",
+        "",
+        "| RL dataset | step | " + " | ".join(COLUMN_TITLES[c] for c in TABLE1_COLUMNS) + " | config |",
+        "|---|---|" + "---|" * len(TABLE1_COLUMNS) + "---|",
+    ]
+    by_row: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for record in records:
+        by_row.setdefault(record["row"], {})[record["column"]] = record
+    for row_name, cells in by_row.items():
+        first = next(iter(cells.values()))
+        parts = [
+            f"{_cell(cells[c]['ours'])} ({_cell(cells[c]['paper']) if cells[c]['paper'] is not None else '–'})"
+            for c in TABLE1_COLUMNS
+        ]
+        lines.append(f"| {row_name} | {first['step']} | " + " | ".join(parts) + f" | {first['config_hash']} |")
+    graders = sorted({str(r["grader"]) for r in records if r["grader"]})
+    lines += ["", f"Graders: {', '.join(graders)}. Sources: the `metrics_file` column of table1.csv.", ""]
+    return "\n".join(lines)
+
+
+def write_table1(records: Sequence[Mapping[str, Any]], model: str, scale: str, md_path: Path, csv_path: Path) -> None:
+    fields = list(records[0].keys()) if records else ["row", "column"]
+    lines = [",".join(fields)]
+    for record in records:
+        lines.append(",".join(_csv_field(record[field]) for field in fields))
+    atomic_write_text(Path(csv_path), "\n".join(lines) + "\n")
+    atomic_write_text(Path(md_path), table1_markdown(records, model, scale))
+
+
+def _csv_field(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if any(ch in text for ch in ',"\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+__all__ = ["ALL_BENCHMARKS", "best_checkpoint", "paper_numbers", "table1", "write_table1"]

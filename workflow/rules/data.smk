@@ -1,0 +1,37 @@
+# Data: download from the public sources (or copy from local_data_dir) and verify SHA-256.
+
+
+rule fetch_data:
+    output:
+        [data_file(name) for name in fetched_names()],
+    params:
+        names=" ".join(f"--name {name}" for name in fetched_names()),
+        local=f"--local-data-dir {config['local_data_dir']}" if config.get("local_data_dir") else "",
+    log:
+        "logs/fetch_data.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    shell:
+        "oneshot-rlvr fetch-data {params.names} --dest-dir {DATA_DIR} {params.local} > {log} 2>&1"
+
+
+rule build_tiny_model:
+    input:
+        data_file("dsr_sub"),
+        data_file("math_train"),
+    output:
+        directory(config["models"]["tiny"]["path"]) if "tiny" in config["models"] else "results/models/tiny",
+    params:
+        settings=json.dumps(config["tiny_model"], sort_keys=True),
+    log:
+        "logs/build_tiny_model.log",
+    benchmark:
+        "benchmarks/rules/build_tiny_model.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "oneshot-rlvr build-tiny-model --data-dir {DATA_DIR} --out {output} --settings {params.settings:q} > {log} 2>&1"

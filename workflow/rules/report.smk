@@ -1,0 +1,23 @@
+# Reports: the paper's tables with our numbers beside the paper's.
+
+
+rule report_table1:
+    input:
+        table1_inputs,
+    output:
+        md="reports/table1.md",
+        csv="reports/table1.csv",
+    params:
+        metrics=table1_metrics_args,
+        hashes=table1_hash_args,
+        model=config["report"]["table1"]["model"],
+        scale=config["report"]["scale"],
+    log:
+        "logs/report_table1.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "oneshot-rlvr report-table1 {params.metrics} {params.hashes} --model {params.model:q}"
+        " --scale {params.scale} --md {output.md} --csv {output.csv} > {log} 2>&1"

@@ -1,0 +1,26 @@
+# GRPO training. Checkpoints live outside the declared outputs (params.checkpoints), so a killed or timed-out
+# job resumes from its last complete checkpoint when Snakemake runs it again.
+
+
+rule train_grpo:
+    input:
+        dataset=run_dataset,
+        model=lambda wc: model_inputs(wc.run),
+    output:
+        done="results/runs/{run}/train_done.json",
+    params:
+        spec=training_spec_json,
+        checkpoints="results/runs/{run}/checkpoints",
+    log:
+        "logs/train_grpo/{run}.log",
+    benchmark:
+        "benchmarks/rules/train_grpo/{run}.tsv"
+    threads: 2
+    retries: 1
+    resources:
+        mem_mb=lambda wc: oc.training_spec(config, wc.run)["mem_mb"],
+        runtime=train_runtime,
+        gpu=lambda wc: oc.training_spec(config, wc.run)["gpus"],
+    shell:
+        "OMP_NUM_THREADS={threads} oneshot-rlvr train --run {wildcards.run} --spec {params.spec:q}"
+        " --dataset {input.dataset} --checkpoint-dir {params.checkpoints} --done {output.done} > {log} 2>&1"
