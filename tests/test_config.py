@@ -1,0 +1,98 @@
+"""Config loading, validation and the resolved training configuration (`show-config`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from oneshot_rlvr import config as oc
+from oneshot_rlvr.training import resolved_training_config
+
+
+def test_default_and_tiny_configs_validate():
+    paper = oc.load_config()
+    tiny = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
+    assert paper["base_model"] == "qwen2.5-math-1.5b"
+    assert tiny["base_model"] == "tiny"
+    assert set(paper["runs"]) == {"math_train", "dsr_sub", "dsr_sub_format_reward", "pi1", "pi13", "pi1_pi13"}
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("training.learning_rate=-1", "training.learning_rate"),
+        ("evaluation.backend=tensorrt", "evaluation.backend"),
+        ("runs.pi1.dataset=not_a_set", "runs.pi1.dataset"),
+        ("training.lr=1", "training"),
+        ("base_model=gpt5", "base_model"),
+    ],
+)
+def test_invalid_values_name_the_key(override, key):
+    with pytest.raises(oc.ConfigError, match=f"'{key}'"):
+        oc.load_config(overrides=[override])
+
+
+def test_unknown_run_is_named():
+    with pytest.raises(oc.ConfigError, match="unknown run 'pi99'"):
+        oc.training_spec(oc.load_config(), "pi99")
+
+
+def test_saved_and_evaluated_steps():
+    config = oc.load_config()
+    steps = oc.evaluated_steps(config, "pi1")
+    assert steps[:2] == [20, 40] and steps[-1] == 2000 and len(steps) == 100
+    assert oc.evaluated_steps(config, oc.BASE_RUN) == [0]
+    assert oc.saved_steps({"save_steps": 3, "max_steps": 7}) == [3, 6, 7]
+    with pytest.raises(oc.ConfigError, match="evaluation.steps"):
+        oc.evaluated_steps(oc.load_config(overrides=["evaluation.steps=[15]"]), "pi1")
+
+
+def test_run_overrides_merge_over_shared_training():
+    spec = oc.training_spec(oc.load_config(), "dsr_sub_format_reward")
+    assert spec["reward"] == "format" and spec["learning_rate"] == 1e-6 and spec["dataset"] == "dsr_sub"
+
+
+@pytest.mark.parametrize("run", ["pi1", "pi13", "pi1_pi13", "dsr_sub", "math_train"])
+def test_show_config_matches_the_paper(run):
+    """The released verl recipe for Qwen2.5-Math-1.5B (reference-implementation.md §0-§1)."""
+    resolved = resolved_training_config(oc.training_spec(oc.load_config(), run), world_size=8)
+    trl = resolved["trl"]
+    assert resolved["model"] == "Qwen/Qwen2.5-Math-1.5B"
+    assert resolved["prompts_per_step"] == 128
+    assert resolved["completions_per_step"] == 1024
+    assert resolved["optimizer_steps_per_rollout"] == 1
+    assert resolved["total_steps"] == 2000 and resolved["save_every"] == 20
+    assert resolved["max_prompt_length"] == 1024
+    assert trl["num_generations"] == 8
+    assert trl["per_device_train_batch_size"] * trl["gradient_accumulation_steps"] * 8 == 1024
+    assert trl["steps_per_generation"] == trl["gradient_accumulation_steps"]
+    assert trl["num_iterations"] == 1
+    assert trl["learning_rate"] == 1e-6 and trl["lr_scheduler_type"] == "constant" and trl["warmup_steps"] == 0
+    assert (trl["adam_beta1"], trl["adam_beta2"], trl["weight_decay"]) == (0.9, 0.999, 0.01)
+    assert trl["max_grad_norm"] == 1.0 and trl["epsilon"] == 0.2
+    assert trl["beta"] == 0.001 and trl["entropy_coef"] == 0.001
+    assert trl["temperature"] == 0.6 and trl["top_p"] == 1.0
+    assert trl["max_completion_length"] == 3072
+    assert trl["scale_rewards"] == "group" and trl["mask_truncated_completions"] is False
+    assert trl["bf16"] is True and trl["use_vllm"] is True and trl["vllm_mode"] == "colocate"
+
+
+def test_show_config_cli_prints_json():
+    out = subprocess.run(
+        ["oneshot-rlvr", "show-config", "--run", "pi1"], capture_output=True, text=True, check=True
+    ).stdout
+    resolved = json.loads(out)
+    assert resolved["run"] == "pi1" and resolved["trl"]["beta"] == 0.001
+
+
+def test_cli_error_is_one_line_naming_the_key():
+    result = subprocess.run(
+        ["oneshot-rlvr", "show-config", "--run", "pi1", "--set", "training.temperature=0"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "training.temperature" in result.stderr

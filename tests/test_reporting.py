@@ -1,0 +1,84 @@
+"""Table 1 from metrics files: checkpoint selection, the paper's numbers beside ours, provenance."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from oneshot_rlvr import reporting
+from oneshot_rlvr.data import ALL_BENCHMARKS
+
+
+def write_metrics(path: Path, run: str, step: int, scores: dict[str, float | None]) -> Path:
+    benchmarks = {
+        name: (
+            {"status": "ok", "accuracy": value, "grader": "default", "decoding": "greedy"}
+            if value is not None
+            else {"status": "not run"}
+        )
+        for name, value in scores.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"run": run, "step": step, "benchmarks": benchmarks, "grader": "default"}))
+    return path
+
+
+def scores(math: float, arc: float | None = 50.0) -> dict[str, float | None]:
+    return {name: (arc if name.startswith("arc") else math) for name in ALL_BENCHMARKS}
+
+
+def test_paper_numbers_are_the_shipped_table():
+    paper = reporting.paper_numbers("table1", "Qwen2.5-Math-1.5B")
+    assert paper[("pi13", "math500")] == 73.6 and paper[("base", "avg")] == 17.6
+    assert ("dsr_sub_format_reward", "arc_e") not in paper
+
+
+def test_table1_picks_the_best_average_checkpoint(tmp_path):
+    files = {
+        "base": [write_metrics(tmp_path / "base0.json", "base", 0, scores(10.0))],
+        "pi1": [
+            write_metrics(tmp_path / "pi1_2.json", "pi1", 2, scores(20.0, arc=90.0)),
+            write_metrics(tmp_path / "pi1_4.json", "pi1", 4, scores(30.0, arc=10.0)),
+            write_metrics(tmp_path / "pi1_6.json", "pi1", 6, scores(30.0)),
+        ],
+    }
+    records = reporting.table1(files, "Qwen2.5-Math-1.5B", "miniature", {"pi1": "abc"})
+    pi1 = {r["column"]: r for r in records if r["row"] == "pi1"}
+    assert pi1["math500"]["step"] == 4  # best average; the tie with step 6 goes to the earlier step
+    assert pi1["arc_e"]["ours"] == 10.0  # ARC from the same checkpoint, not the best ARC
+    assert pi1["avg"]["ours"] == 30.0 and pi1["math500"]["paper"] == 72.8
+    assert pi1["math500"]["diff"] == pytest.approx(30.0 - 72.8)
+    assert pi1["math500"]["metrics_file"] == str(tmp_path / "pi1_4.json")
+    md, table_csv = tmp_path / "t.md", tmp_path / "t.csv"
+    reporting.write_table1(records, "Qwen2.5-Math-1.5B", "miniature", md, table_csv)
+    text = md.read_text()
+    assert "MINIATURE" in text and "| pi1 | 4 | 30.0 (72.8) |" in text
+    rows = list(csv.DictReader(table_csv.open()))
+    assert len(rows) == 2 * 9 and {r["config_hash"] for r in rows if r["row"] == "pi1"} == {"abc"}
+
+
+def test_disabled_benchmark_shows_not_run(tmp_path):
+    partial = scores(40.0)
+    partial["aime25"] = None
+    records = reporting.table1(
+        {"pi13": [write_metrics(tmp_path / "m.json", "pi13", 2, partial)]}, "Qwen2.5-Math-1.5B", "paper"
+    )
+    cells = {r["column"]: r for r in records}
+    assert cells["aime25"]["ours"] is None and cells["avg"]["ours"] is None
+    assert "not run (10.8)" in reporting.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
+
+
+def test_bad_metrics_files_are_named(tmp_path):
+    with pytest.raises(reporting.ReportError, match="does not exist"):
+        reporting.table1({"pi1": [tmp_path / "missing.json"]}, "Qwen2.5-Math-1.5B", "paper")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(reporting.ReportError, match="broken.json"):
+        reporting.load_metrics(broken)
+    keyless = tmp_path / "keyless.json"
+    keyless.write_text("{}")
+    with pytest.raises(reporting.ReportError, match="'run'"):
+        reporting.load_metrics(keyless)

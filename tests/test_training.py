@@ -1,0 +1,123 @@
+"""GRPO training with TRL on the tiny model: rewards, history recording, checkpoints and resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from oneshot_rlvr import config as oc
+from oneshot_rlvr import training
+
+
+def test_history_recorder_uses_the_authors_formula():
+    recorder = training.HistoryRecorder(num_generations=4)
+    # Step 1: example 7 duplicated in 2 groups of 4 with 3 + 2 correct; example 9 one group with 1 correct.
+    recorder.add(1, [7] * 8 + [9] * 4, [1, 1, 1, 0, 1, 1, 0, 0] + [1, 0, 0, 0])
+    recorder.add(2, [9] * 4, [1, 1, 1, 1])
+    recorder.merge_pending([recorder.take_pending()])
+    # floor(5 / (8/4)) / 4 = floor(2.5) / 4 = 0.5
+    assert recorder.history == {"7": [0.5], "9": [0.25, 1.0]}
+    assert list(recorder.history) == ["7", "9"]
+
+
+def test_history_merges_ranks_in_step_order():
+    recorder = training.HistoryRecorder(num_generations=2, history={"3": [0.0]})
+    rank0 = training.HistoryRecorder(2)
+    rank1 = training.HistoryRecorder(2)
+    rank0.add(3, [3, 3], [1, 1])
+    rank1.add(2, [3, 3], [1, 0])
+    recorder.merge_pending([rank0.take_pending(), rank1.take_pending()])
+    assert recorder.history == {"3": [0.0, 0.5, 1.0]}
+
+
+def test_rewards_outcome_and_format():
+    recorder = training.HistoryRecorder(num_generations=2)
+    outcome = training.RewardFunction("outcome", "default", 5.0, recorder)
+    completions = [[{"role": "assistant", "content": "so \\boxed{12.8}"}], [{"role": "assistant", "content": "13"}]]
+    assert outcome(None, completions, ["12.8", "12.8"], [124, 124]) == [1.0, 0.0]
+    fmt = training.RewardFunction("format", "default", 5.0, recorder)
+    assert fmt(None, ["\\boxed{3}", "no box"], ["12.8", "12.8"], [5, 5]) == [1.0, 0.0]
+    recorder.merge_pending([recorder.take_pending()])
+    # The history records accuracy whatever the reward: the format-rewarded answer 3 was wrong.
+    assert recorder.history == {"124": [0.5], "5": [0.0]}
+
+
+def test_batch_layout_and_its_errors():
+    spec = oc.training_spec(oc.load_config(), "pi1")
+    assert training.batch_layout(spec, world_size=8)["gradient_accumulation_steps"] == 8
+    bad = {**spec, "micro_batch_size": 7}
+    with pytest.raises(training.TrainingError, match="micro_batch_size"):
+        training.batch_layout(bad)
+
+
+def test_partial_checkpoints_are_removed(tmp_path):
+    (tmp_path / "checkpoint-2").mkdir()
+    (tmp_path / "checkpoint-2" / training.COMPLETE_MARKER).write_text("{}")
+    (tmp_path / "checkpoint-4").mkdir()
+    assert [step for step, _ in training.complete_checkpoints(tmp_path)] == [2]
+    assert training.remove_partial_checkpoints(tmp_path) == [tmp_path / "checkpoint-4"]
+    assert not (tmp_path / "checkpoint-4").exists()
+
+
+def tiny_spec(model: Path, **overrides) -> dict:
+    config = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
+    config["models"]["tiny"]["path"] = str(model)
+    spec = oc.training_spec(config, "dsr_sub")
+    spec.update({"max_steps": 2, "save_steps": 1, "report_to": "none", **overrides})
+    return spec
+
+
+@pytest.fixture(scope="module")
+def dsr_dataset(shared_data, tmp_path_factory) -> Path:
+    from oneshot_rlvr import data
+
+    path = tmp_path_factory.mktemp("ds") / "dsr_sub.parquet"
+    data.load_dsr_sub(shared_data).head(16).to_parquet(path)
+    return path
+
+
+def test_train_then_resume_to_more_steps(tiny_model, dsr_dataset, tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    first = training.train(tiny_spec(tiny_model), dsr_dataset, checkpoints, tmp_path / "done.json")
+    assert first["steps"] == [1, 2] and first["resumed_from"] is None
+    history = json.loads((checkpoints / "checkpoint-2" / training.HISTORY_FILE).read_text())
+    # 2 prompts per step, one history entry per (example, step); values are multiples of 1/4.
+    assert sum(len(v) for v in history.values()) == 4
+    assert all(value * 4 == int(value * 4) for values in history.values() for value in values)
+    for step in (1, 2):
+        saved = checkpoints / f"checkpoint-{step}"
+        assert (saved / "config.json").exists() and (saved / "tokenizer.json").exists()
+        assert json.loads((saved / "trainer_state.json").read_text())["global_step"] == step
+
+    second = training.train(tiny_spec(tiny_model, max_steps=4), dsr_dataset, checkpoints, tmp_path / "done.json")
+    assert second["resumed_from"].endswith("checkpoint-2")
+    assert second["steps"] == [1, 2, 3, 4]
+    final = json.loads((checkpoints / "checkpoint-4" / training.HISTORY_FILE).read_text())
+    assert sum(len(v) for v in final.values()) == 8
+    for key, values in history.items():  # the resumed history extends the recorded one
+        assert final[key][: len(values)] == values
+    done = json.loads((tmp_path / "done.json").read_text())
+    assert done["max_steps"] == 4 and done["history_entries"] == 8
+
+
+def test_missing_dataset_and_model_are_named(tiny_model, tmp_path):
+    with pytest.raises(training.TrainingError, match="does not exist"):
+        training.train(tiny_spec(tiny_model), tmp_path / "nope.parquet", tmp_path / "c", tmp_path / "d.json")
+    with pytest.raises(training.TrainingError, match="model path"):
+        training.train(tiny_spec(tmp_path / "no-model"), tmp_path / "x.parquet", tmp_path / "c", tmp_path / "d.json")
+    assert not (tmp_path / "d.json").exists()
+
+
+def test_empty_or_malformed_dataset(tmp_path):
+    import pandas as pd
+
+    empty = tmp_path / "empty.parquet"
+    pd.DataFrame({"prompt": [], "reward_model": [], "extra_info": []}).to_parquet(empty)
+    with pytest.raises(training.TrainingError, match="empty"):
+        training.load_training_records(empty)
+    missing = tmp_path / "missing.parquet"
+    pd.DataFrame({"prompt": [[{"role": "user", "content": "x"}]]}).to_parquet(missing)
+    with pytest.raises(training.TrainingError, match="reward_model"):
+        training.load_training_records(missing)

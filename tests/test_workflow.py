@@ -1,0 +1,123 @@
+"""The Snakemake DAG itself: paper-scale dry run, config validation, and the miniature end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from oneshot_rlvr.config import REPO_ROOT
+
+# Smaller than config/tiny.yaml so the suite stays quick; the DAG and every code path are the same.
+TEST_OVERRIDES = {
+    "tiny_model": {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "vocab_size": 1024,
+        "tokenizer_corpus_rows": 400,
+        "warm_start_steps": 30,
+    },
+    "training": {"max_steps": 2, "save_steps": 1, "report_to": "none"},
+}
+
+
+def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "Snakefile", dest / "Snakefile")
+    shutil.copytree(REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "config", dest / "config")
+    (dest / "config" / "test.yaml").write_text(yaml.safe_dump(TEST_OVERRIDES))
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(["snakemake", *args], cwd=workdir, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def job_counts(output: str) -> dict[str, int]:
+    counts, inside = {}, False
+    for line in output.splitlines():
+        if line.startswith("job ") and "count" in line:
+            inside = True
+            continue
+        if inside:
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                counts[parts[0]] = int(parts[1])
+            elif parts and parts[0] == "total":
+                break
+    return counts
+
+
+def test_paper_scale_dry_run_lists_every_job(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    result = snakemake(workdir, "reproduce_table1", "-n", "--cores", "8")
+    counts = job_counts(result.stdout)
+    assert counts["train_grpo"] == 6
+    assert counts["evaluate_checkpoint"] == 6 * 100 + 1  # every 20th step to 2000, plus the base model
+    assert counts["make_dataset"] == 5 and counts["fetch_data"] == 1
+    assert "build_tiny_model" not in counts  # the paper's model comes from the hub
+
+
+def test_invalid_config_stops_with_the_key_named(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "config" / "bad.yaml").write_text(yaml.safe_dump({"training": {"learning_rate": -1.0}}))
+    result = snakemake(workdir, "reproduce_table1", "-n", "--configfile", "config/bad.yaml", check=False)
+    assert result.returncode != 0
+    assert "learning_rate" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_miniature_reproduce_table1_end_to_end(tmp_path, shared_data):
+    workdir = copy_workflow(tmp_path / "wf")
+    args = [
+        "reproduce_table1",
+        "--cores",
+        "2",
+        "--configfile",
+        "config/tiny.yaml",
+        "config/test.yaml",
+        "--config",
+        f"local_data_dir={shared_data}",
+    ]
+    snakemake(workdir, *args)
+
+    table = list(csv.DictReader((workdir / "reports" / "table1.csv").open()))
+    rows = ["base", "math_train", "dsr_sub", "dsr_sub_format_reward", "pi1", "pi13", "pi1_pi13"]
+    columns = ["math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25", "avg", "arc_e", "arc_c"]
+    assert [r["row"] for r in table[:: len(columns)]] == rows
+    assert all([r["column"] for r in table[i * 9 : i * 9 + 9]] == columns for i in range(len(rows)))
+    for record in table:
+        # Provenance: every number is the rounded value of the metrics file it names.
+        metrics = json.loads((workdir / record["metrics_file"]).read_text())
+        assert str(metrics["step"]) == record["step"]
+        if record["column"] == "avg":
+            expected = sum(metrics["benchmarks"][c]["accuracy"] for c in columns[:6]) / 6
+        else:
+            expected = metrics["benchmarks"][record["column"]]["accuracy"]
+        assert float(record["ours"]) == round(expected, 1)
+        assert record["scale"] == "miniature"
+        assert record["step"] in (("0",) if record["row"] == "base" else ("1", "2"))
+    markdown = (workdir / "reports" / "table1.md").read_text()
+    assert "MINIATURE" in markdown and "| pi13 |" in markdown
+    assert "(73.6)" in markdown  # the paper's pi13 MATH500 beside ours
+
+    # The ranking, the training history and the logs are where the README says.
+    ranking = (workdir / "results" / "selection" / "ranking.tsv").read_text().splitlines()
+    assert ranking[0].split("\t") == ["rank", "index", "score"] and ranking[1].split("\t")[1] == "124"
+    history = json.loads((workdir / "results/runs/pi1/checkpoints/checkpoint-2/history.json").read_text())
+    assert list(history) == ["124"] and len(history["124"]) == 2
+    assert (workdir / "logs" / "train_grpo" / "pi1.log").exists()
+    assert (workdir / "benchmarks" / "rules" / "train_grpo" / "pi1.tsv").exists()
+
+    # A second run has nothing to do.
+    again = snakemake(workdir, *args, "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr
