@@ -121,3 +121,22 @@ def test_empty_or_malformed_dataset(tmp_path):
     pd.DataFrame({"prompt": [[{"role": "user", "content": "x"}]]}).to_parquet(missing)
     with pytest.raises(training.TrainingError, match="reward_model"):
         training.load_training_records(missing)
+
+
+@pytest.mark.parametrize("lr_zero", [True, False])
+def test_first_update_lr_zero_switch(tiny_model, dsr_dataset, tmp_path, lr_zero):
+    """verl's scheduler quirk: with the switch on, the first update leaves every weight unchanged."""
+    from safetensors.torch import load_file
+
+    spec = tiny_spec(tiny_model, max_steps=1, save_steps=1, first_update_lr_zero=lr_zero)
+    training.train(spec, dsr_dataset, tmp_path / "c", tmp_path / "done.json")
+    before = load_file(tiny_model / "model.safetensors")
+    after = load_file(tmp_path / "c" / "checkpoint-1" / "model.safetensors")
+    unchanged = all(torch_equal(before[name], after[name]) for name in before)
+    assert unchanged is lr_zero
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a, b))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import time
@@ -82,6 +83,7 @@ def grpo_config_kwargs(spec: Mapping[str, Any], output_dir: Path, world_size: in
         "beta": spec["beta"],
         "entropy_coef": spec["entropy_coef"],
         "loss_type": spec["loss_type"],
+        # TRL only computes reference log-probs when beta != 0; the verl objective reads them from there.
         "scale_rewards": "group",
         "mask_truncated_completions": False,
         "temperature": spec["temperature"],
@@ -101,6 +103,20 @@ def grpo_config_kwargs(spec: Mapping[str, Any], output_dir: Path, world_size: in
     }
 
 
+def parity_settings(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings where our trainer departs from stock TRL to follow verl (docs/fidelity.md)."""
+    return {
+        "objective": spec["objective"],
+        "advantage_epsilon": spec["advantage_epsilon"],
+        "kl_clamp": spec["kl_clamp"],
+        "policy_loss_coef": 1.0 if spec["policy_loss"] else 0.0,
+        "first_update_lr_zero": spec["first_update_lr_zero"],
+        "decay_all_params": spec["decay_all_params"],
+        "label_override": spec["label_override"],
+        "wrong_label_fraction": spec["wrong_label_fraction"],
+    }
+
+
 def resolved_training_config(spec: Mapping[str, Any], world_size: int = 1) -> dict[str, Any]:
     """What `show-config` prints: the TRL fields and the derived figures."""
     kwargs = grpo_config_kwargs(spec, Path("results/runs") / spec["run"] / "checkpoints", world_size)
@@ -111,6 +127,7 @@ def resolved_training_config(spec: Mapping[str, Any], world_size: int = 1) -> di
         "reward": spec["reward"],
         "grader": spec["grader"],
         "max_prompt_length": spec["max_prompt_length"],
+        "parity": parity_settings(spec),
         "trl": kwargs,
         **batch_layout(spec, world_size),
     }
@@ -258,6 +275,165 @@ def _record_bf16(checkpoint: Path) -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------
+# The trainer: TRL's GRPOTrainer with the verl objective and optimizer details
+# ----------------------------------------------------------------------------------------------------------
+
+
+def make_trainer_class():
+    """Build the GRPOTrainer subclass (imported lazily: TRL is heavy)."""
+    import torch
+    from trl import GRPOTrainer
+
+    from oneshot_rlvr.objective import grpo_advantages, verl_objective
+
+    class OneShotGRPOTrainer(GRPOTrainer):
+        """GRPOTrainer with verl's advantage epsilon, clamped k3 KL, policy-loss coefficient, first-update lr,
+        and weight decay on every parameter, each a switch in `parity` (see docs/fidelity.md)."""
+
+        def __init__(self, *args, parity: Mapping[str, Any], **kwargs):
+            self.parity = dict(parity)
+            self._captured_rewards = None
+            super().__init__(*args, **kwargs)
+
+        # Advantages: verl's (r - mean) / (std + 1e-6) instead of TRL's 1e-4.
+        def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+            rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+            self._captured_rewards = rewards
+            return rewards
+
+        def _generate_and_score_completions(self, inputs):
+            output = super()._generate_and_score_completions(inputs)
+            epsilon = self.parity.get("advantage_epsilon")
+            if epsilon is not None and self._captured_rewards is not None and self.model.training:
+                weights = self.reward_weights.to(self._captured_rewards.device)
+                rewards = torch.nan_to_num(self._captured_rewards * weights.unsqueeze(0), nan=0.0).sum(dim=1)
+                advantages = grpo_advantages(rewards, self.num_generations, float(epsilon))
+                local = output["advantages"].shape[0]
+                start = self.accelerator.process_index * local
+                output["advantages"] = advantages[start : start + local].to(output["advantages"].dtype)
+            self._captured_rewards = None
+            return output
+
+        # Loss: the verl objective (PPO-clip PG, clamped k3 KL, entropy bonus, token mean per micro-batch).
+        def _compute_loss(self, model, inputs):
+            if self.parity.get("objective") != "verl":
+                return super()._compute_loss(model, inputs)
+            prompt_ids, prompt_mask = inputs["prompt_ids"], inputs["prompt_mask"]
+            completion_ids, completion_mask = inputs["completion_ids"], inputs["completion_mask"]
+            input_ids = torch.cat([prompt_ids, completion_ids], dim=1)
+            attention_mask = torch.cat([prompt_mask, completion_mask], dim=1)
+            logp, entropies, _ = self._get_per_token_logps_and_entropies(
+                model, input_ids, attention_mask, completion_ids.size(1), compute_entropy=True
+            )
+            old = inputs.get("old_per_token_logps")
+            terms = verl_objective(
+                logp,
+                logp.detach() if old is None else old,
+                inputs.get("ref_per_token_logps"),
+                entropies,
+                inputs["advantages"],
+                completion_mask,
+                clip_ratio=self.epsilon_low,
+                beta=self.beta,
+                entropy_coef=self.entropy_coef,
+                pg_coef=float(self.parity.get("policy_loss_coef", 1.0)),
+                kl_clamp=self.parity.get("kl_clamp"),
+            )
+            mode = "train" if self.model.training else "eval"
+            accumulation = getattr(self, "current_gradient_accumulation_steps", self.args.gradient_accumulation_steps)
+            normalizer = accumulation if mode == "train" else 1.0
+            metrics = self._metrics[mode]
+            for name, value in (
+                ("policy_loss", terms.pg_loss),
+                ("kl", terms.kl),
+                ("entropy", terms.entropy),
+                ("clip_ratio/region_mean", terms.clip_fraction),
+            ):
+                metrics[name].append(self.accelerator.gather(value.reshape(1)).mean().item())
+            return terms.loss / normalizer
+
+        # Optimizer details: verl decays every parameter; verl's scheduler gives lr 0 on the first update.
+        def get_decay_parameter_names(self, model):
+            if self.parity.get("decay_all_params"):
+                return [name for name, _ in model.named_parameters()]
+            return super().get_decay_parameter_names(model)
+
+        def create_scheduler(self, num_training_steps, optimizer=None):
+            if not self.parity.get("first_update_lr_zero") or self.args.lr_scheduler_type != "constant":
+                return super().create_scheduler(num_training_steps, optimizer)
+            if self.lr_scheduler is None:
+                self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
+                    optimizer if optimizer is not None else self.optimizer, lambda step: 0.0 if step == 0 else 1.0
+                )
+                self._created_lr_scheduler = True
+            return self.lr_scheduler
+
+    return OneShotGRPOTrainer
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Labels: the ablations of Table 5 (label override) and Table 17 (random wrong labels)
+# ----------------------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_FRACTION = re.compile(r"^(-?)\\[dt]?frac\{(-?\d+)\}\{(-?\d+)\}$|^(-?)(\d+)/(\d+)$")
+
+
+def _shift(value: str, rng) -> str:
+    """Add or subtract a random amount in 1..10, then flip the sign with probability 1/2 (App. C.2.4)."""
+    number = float(value)
+    is_int = "." not in value
+    for _ in range(100):
+        moved = number + rng.choice([-1, 1]) * rng.randint(1, 10)
+        moved = -moved if rng.random() < 0.5 else moved
+        if moved != number:
+            return str(int(moved)) if is_int else repr(round(moved, 10))
+    return str(number + 1)
+
+
+def corrupt_label(label: str, rng) -> str | None:
+    """A wrong label by the paper's rule; fractions change numerator and denominator. None if not numeric."""
+    text = label.strip()
+    if _NUMBER.match(text):
+        return _shift(text, rng)
+    match = _FRACTION.match(text)
+    if match:
+        sign = match.group(1) or match.group(4) or ""
+        numerator = match.group(2) or match.group(5)
+        denominator = match.group(3) or match.group(6)
+        new_numerator = _shift(numerator, rng)
+        new_denominator = _shift(denominator, rng)
+        while new_denominator in ("0", "-0"):
+            new_denominator = _shift(denominator, rng)
+        return f"{sign}\\frac{{{new_numerator}}}{{{new_denominator}}}"
+    return None
+
+
+def apply_label_changes(records: list[dict[str, Any]], spec: Mapping[str, Any]) -> dict[str, int]:
+    """Label override (every record) or seeded random wrong labels for a fraction of the examples, in place."""
+    import random
+
+    if spec.get("label_override") is not None:
+        for record in records:
+            record["answer"] = str(spec["label_override"])
+        return {"overridden": len(records)}
+    fraction = float(spec.get("wrong_label_fraction") or 0.0)
+    if fraction <= 0:
+        return {}
+    rng = random.Random(int(spec.get("wrong_label_seed", 0)))
+    indices = sorted({record["index"] for record in records})
+    chosen = set(rng.sample(indices, round(fraction * len(indices))))
+    wrong: dict[int, str | None] = {index: None for index in chosen}
+    labels = {record["index"]: record["answer"] for record in records}
+    for index in sorted(chosen):
+        wrong[index] = corrupt_label(labels[index], rng)
+    for record in records:
+        if wrong.get(record["index"]) is not None:
+            record["answer"] = wrong[record["index"]]
+    return {"chosen": len(chosen), "corrupted": sum(v is not None for v in wrong.values())}
+
+
+# ----------------------------------------------------------------------------------------------------------
 # Dataset
 # ----------------------------------------------------------------------------------------------------------
 
@@ -313,7 +489,7 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
     import torch
     from datasets import Dataset
     from transformers import AutoTokenizer
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig
 
     started = time.time()
     model_path = spec["model"]["path"]
@@ -340,13 +516,18 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
     records = filter_long_prompts(load_training_records(dataset_path), tokenizer, spec["max_prompt_length"])
     if not records:
         raise TrainingError(f"{dataset_path}: no prompt fits max_prompt_length={spec['max_prompt_length']}")
+    label_changes = apply_label_changes(records, spec)
 
     recorder = HistoryRecorder(spec["num_generations"], history)
     reward = RewardFunction(spec["reward"], spec["grader"], spec["reward_timeout_s"], recorder)
-    args = GRPOConfig(**grpo_config_kwargs(spec, checkpoint_dir, use_cpu=use_cpu))
+    # Under `accelerate launch` every process runs this function; the batch is split across them.
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    args = GRPOConfig(**grpo_config_kwargs(spec, checkpoint_dir, world_size=world_size, use_cpu=use_cpu))
     model_kwargs = {"dtype": torch.bfloat16} if spec["bf16"] and not use_cpu else {"dtype": torch.float32}
     args.model_init_kwargs = model_kwargs
-    trainer = GRPOTrainer(
+    trainer = make_trainer_class()(
+        parity=parity_settings(spec),
         model=model_path,
         reward_funcs=[reward],
         args=args,
@@ -368,7 +549,9 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
         "history_examples": len(final_history),
         "history_entries": sum(len(values) for values in final_history.values()),
         "resumed_from": str(resume_from) if resume_from else None,
+        "label_changes": label_changes,
         "wall_time_s": round(time.time() - started, 1),
     }
-    atomic_write_json(Path(done_path), summary)
+    if is_main:
+        atomic_write_json(Path(done_path), summary)
     return summary

@@ -11,6 +11,7 @@ rule train_grpo:
     params:
         spec=training_spec_json,
         checkpoints="results/runs/{run}/checkpoints",
+        launcher=train_launcher,
     log:
         "logs/train_grpo/{run}.log",
     benchmark:
@@ -22,5 +23,5 @@ rule train_grpo:
         runtime=train_runtime,
         gpu=lambda wc: oc.training_spec(config, wc.run)["gpus"],
     shell:
-        "OMP_NUM_THREADS={threads} oneshot-rlvr train --run {wildcards.run} --spec {params.spec:q}"
+        "OMP_NUM_THREADS={threads} {params.launcher} train --run {wildcards.run} --spec {params.spec:q}"
         " --dataset {input.dataset} --checkpoint-dir {params.checkpoints} --done {output.done} > {log} 2>&1"
