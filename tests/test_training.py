@@ -140,3 +140,32 @@ def torch_equal(a, b) -> bool:
     import torch
 
     return bool(torch.equal(a, b))
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(tiny_model, dsr_dataset, tmp_path):
+    """SIGKILL after the first complete checkpoint; the re-run resumes and ends at the same step count."""
+    import signal
+    import subprocess
+    import time
+
+    spec = tiny_spec(tiny_model, max_steps=6, save_steps=1)
+    checkpoints, done = tmp_path / "checkpoints", tmp_path / "done.json"
+    command = ["oneshot-rlvr", "train", "--run", "dsr_sub", "--spec", json.dumps(spec), "--dataset",
+               str(dsr_dataset), "--checkpoint-dir", str(checkpoints), "--done", str(done)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not training.complete_checkpoints(checkpoints) and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    saved = training.complete_checkpoints(checkpoints)
+    assert saved, "no checkpoint was completed before the kill"
+    assert not done.exists()
+
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(done.read_text())
+    assert summary["resumed_from"] is not None and summary["steps"] == [1, 2, 3, 4, 5, 6]
+    history = json.loads((checkpoints / "checkpoint-6" / training.HISTORY_FILE).read_text())
+    assert sum(len(values) for values in history.values()) == 6 * spec["prompts_per_step"]
+    assert all((path / training.COMPLETE_MARKER).exists() for path in checkpoints.glob("checkpoint-*"))
