@@ -5,7 +5,9 @@ that keep the value (boxed in a sentence, ``\\dfrac``, extra spaces, trailing pe
 that change it (integer + 1, flipped sign).  Each mode grades all of them with ``grade_many`` on
 2 workers; the script prints throughput, the slowest 1% single-pair latency (``grade_answer`` on
 a sample), the number of timeouts, how often the expected verdict was reproduced, and how many
-verdicts the modes disagree on.  It ends with one summary line.
+verdicts the modes disagree on.  A second part grades only *easy* responses (a boxed integer or decimal
+answer, right or wrong, as most real responses are) and prints each mode's throughput on them.  It ends
+with one summary line.
 
     python benchmarks/bench_grading.py [--data-dir ../shared/data] [--workers 2] [--latency-sample 300]
 """
@@ -27,6 +29,7 @@ BENCHMARKS = ("math500", "minerva_math", "olympiadbench", "aime24", "aime25", "a
 INT_RE = re.compile(r"-?\d+")
 NO_FLIP = (",", "=", "\\pm", "\\cup", "\\infty", "\\text", "or", "\\le", "\\ge", "<", ">")
 SIMPLE_FRAC_RE = re.compile(r"\\frac\{([^{}]+)\}\{([^{}]+)\}")
+DECIMAL_RE = re.compile(r"-?\d+\.\d+")
 
 
 def load_golds(data_dir: Path) -> list[tuple[str, str]]:
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--latency-sample", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--easy-responses", type=int, default=20000)
     args = parser.parse_args(argv)
 
     golds = load_golds(args.data_dir)
@@ -128,6 +132,25 @@ def main(argv: list[str] | None = None) -> int:
             misses += [(c[0], c[2], c[1], "timeout") for v, c in pairs if v.timed_out]
             for name, gold, response, got in misses[:15]:
                 print(f"    unexpected {got!s:5s} {name:13s} gold={gold!r} response={response[:80]!r}")
+    easy = [
+        (c[1], c[2])
+        for c in cases
+        if any(rx.fullmatch(c[2].strip()) for rx in (INT_RE, DECIMAL_RE))
+        and any(rx.fullmatch((last_boxed(c[1]) or "x").strip()) for rx in (INT_RE, DECIMAL_RE))
+    ]
+    easy = (easy * (1 + args.easy_responses // max(len(easy), 1)))[: args.easy_responses]
+    easy_rates = []
+    for mode in GRADER_MODES:
+        shutdown_pool()  # so "workers started" counts this part's workers only
+        grading._RESULT_CACHE.clear()
+        start = time.perf_counter()
+        result = grade_many([e[0] for e in easy], [e[1] for e in easy], mode=mode, workers=args.workers)
+        rate = len(easy) / (time.perf_counter() - start)
+        easy_rates.append(f"{mode}={rate:.0f}/s")
+        print(
+            f"[easy {mode:10s}] {rate:9.1f} responses/s on {len(easy)} boxed numeric responses, "
+            f"workers started: {len(grading.worker_pids())}, timeouts {sum(v.timed_out for v in result)}"
+        )
     modes = list(GRADER_MODES)
     disagreements = []
     for i, first in enumerate(modes):
@@ -140,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     shutdown_pool()
     print(
         f"SUMMARY responses={len(cases)} {' '.join(summary)} timeouts={total_timeouts} "
-        f"disagree[{' '.join(disagreements)}]"
+        f"disagree[{' '.join(disagreements)}] easy[{' '.join(easy_rates)}]"
     )
     return 0
 

@@ -96,6 +96,7 @@ DEEPSCALER_CASES = [
     ("24.0", "24", True),
     ("2\\cdot 12", "24", False),
     ("\\frac{-2023}{2024}", "-\\frac{2023}{2024}", True),
+    ("1000001", "1000000", False),  # the relative tolerance is qwen_eval's alone
 ]
 
 QWEN_CASES = [
@@ -108,6 +109,7 @@ QWEN_CASES = [
     ("(1,2)", "(1, 2)", True),
     ("(C)", "C", True),
     ("x=3", "3", True),
+    ("123456789012345678901234567891", "123456789012345678901234567890", True),
 ]
 
 DEFAULT_CASES = [
@@ -142,6 +144,32 @@ DEFAULT_CASES = [
     ("2^{N-1}+1", "M=2^{N-2}+1", False),
     ("\\frac{1}{3} E_{1}+\\frac{2}{3} E_{2}", "\\frac{1}{3} E_{1}+\\frac{2}{3} E_{2}", True),
     ("-\\left(\\frac{1}{3} E_{1}+\\frac{2}{3} E_{2}\\right)", "\\frac{1}{3} E_{1}+\\frac{2}{3} E_{2}", False),
+    # big integers are exact
+    ("123456789012345678901234567891", "123456789012345678901234567890", False),
+    ("123456789012345678901234567890", "123456789012345678901234567890", True),
+    # fractions and decimals
+    ("\\frac{3}{6}", "\\frac{1}{2}", True),
+    ("-.5", "-\\frac12", True),
+    ("\\dfrac{7}{2}", "3.5", True),
+    ("0.333", "\\frac{1}{3}", False),
+    # percentages, degrees, currency and units in \text{}
+    ("25\\%", "25", True),
+    ("45°", "45", True),
+    ("90^\\circ", "90", True),
+    ("\\$18.90", "18.90", True),
+    ("\\$18.91", "18.90", False),
+    ("5\\text{ cm}^2", "5", True),
+    ("5 \\text{cm}", "5", True),
+    ("6 \\text{ cm}", "5", False),
+    ("\\text{(B)}", "B", True),
+    # intervals, tuples, sets, matrices
+    ("(-\\infty, 3]", "(-\\infty,3]", True),
+    ("(-\\infty, 3)", "(-\\infty,3]", False),
+    ("(\\frac{1}{2}, 3)", "(0.5,3)", True),
+    ("(\\frac{1}{2}, 4)", "(0.5,3)", False),
+    ("\\{1, 2\\}", "\\{2, 1\\}", True),
+    ("\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", True),
+    ("\\begin{pmatrix} 1 & 2 \\\\ 3 & 5 \\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", False),
 ]
 
 
@@ -164,6 +192,22 @@ def test_no_box_and_last_box(mode):
     assert not grade_answer("\\boxed{12.8} no wait \\boxed{12}", "12.8", mode=mode).correct
     assert grade_answer("\\boxed{12} no wait \\boxed{12.8}", "12.8", mode=mode).correct
     assert not grade_answer("\\boxed{12.8", "12.8", mode="default").correct
+
+
+@pytest.mark.parametrize("response", ["The answer is 12.8", "so we get 12.8.", "12.8", "\\boxed{12.8"])
+def test_no_closed_box_is_wrong_except_in_qwen_eval(response):
+    """Training (deepscaler, or default) and default evaluation need a closed box; only qwen_eval falls back."""
+    for mode in ("default", "deepscaler"):
+        assert grade_answer(response, "12.8", mode=mode) == Verdict(False, None), mode
+    assert not format_ok(response)
+    lenient = grade_answer(response, "12.8", mode="qwen_eval")
+    assert lenient.correct and lenient.extracted == "12.8"  # "the answer is" / last number / unclosed box
+
+
+def test_deepscaler_compares_integers_through_float_like_the_original():
+    """A documented quirk kept for fidelity: beyond 2**53 the original's int(float(x)) merges integers."""
+    assert answers_equal("123456789012345678901234567891", "123456789012345678901234567890", "deepscaler")
+    assert not answers_equal("9007199254740993", "9007199254740990", "deepscaler")
 
 
 def test_gold_forms():
@@ -277,11 +321,13 @@ def test_easy_pairs_are_fast(golds):
     numeric = [g for _, g in golds if INT_RE.fullmatch(g)]
     responses = [boxed(g) for g in numeric] * 5 + [boxed(str(int(g) + 1)) for g in numeric] * 5
     gold_texts = numeric * 10
-    start = time.perf_counter()
+    # Throughput is measured by benchmarks/bench_grading.py (benchmarks/RESULTS.md), not timed here: this test
+    # checks why it is fast -- easy pairs are decided in the calling process, no worker is ever started.
+    grading.shutdown_pool()
+    grading._RESULT_CACHE.clear()
     verdicts = grade_many(responses, gold_texts, mode="default")
-    rate = len(responses) / (time.perf_counter() - start)
     assert sum(v.correct for v in verdicts) == len(numeric) * 5
-    assert rate > 2000, rate
+    assert grading.worker_pids() == []
 
 
 # ---------------------------------------------------------------------------------------------

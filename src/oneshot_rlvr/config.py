@@ -109,6 +109,7 @@ def model_key(config: Mapping[str, Any], run: str) -> str:
 
 def model_spec(config: Mapping[str, Any], key: str) -> dict[str, Any]:
     spec = dict(config["models"][key])
+    spec.pop("evaluation", None)  # per-model evaluation overrides: merged by evaluation_spec, not training
     spec.setdefault("prompt_template", "qwen25-math-cot")
     spec.setdefault("build", False)
     spec["key"] = key
@@ -157,9 +158,12 @@ def evaluated_steps(config: Mapping[str, Any], run: str) -> list[int]:
 
 
 def evaluation_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
-    """The evaluation settings for one run's checkpoints (prompt template from its model)."""
-    spec = {key: value for key, value in config["evaluation"].items() if key not in ("steps",)}
-    spec["model"] = model_spec(config, model_key(config, run))
+    """The evaluation settings for one run's checkpoints: `evaluation` with the `evaluation` block of the run's
+    model merged over it (e.g. R1-Distill's sampling protocol), and the prompt template from that model."""
+    key = model_key(config, run)
+    spec = {name: value for name, value in config["evaluation"].items() if name not in ("steps",)}
+    spec = deep_merge(spec, config["models"][key].get("evaluation", {}))
+    spec["model"] = model_spec(config, key)
     return spec
 
 

@@ -1,9 +1,15 @@
-"""Evaluate one checkpoint on every enabled benchmark with the paper's protocol.
+"""Evaluate one checkpoint on every enabled benchmark with the paper's protocol (docs/evaluation.md).
 
 One job per checkpoint: all benchmarks are generated and graded here. Each finished benchmark leaves its
 responses and metrics on disk, so an interrupted evaluation resumes without regenerating them.
 Backends: vLLM (GPU, `evaluation.backend: vllm`) and transformers batched generation (CPU or GPU); both use
 the same prompts, stop strings, sampling settings and grading.
+
+The protocol comes from the resolved evaluation spec (`config.evaluation_spec`): the shared `evaluation`
+settings with the run's model's `evaluation` overrides merged over them (R1-Distill: T 0.6, top_p 0.95,
+avg@16 / avg@64, 8k tokens), and the model's prompt template. Every response is graded under all three
+grader modes; `grader` names the mode behind `accuracy`, and `grader_disagreements` counts the verdicts the
+other modes give differently.
 """
 
 from __future__ import annotations
@@ -15,15 +21,62 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from math import comb
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 
 REFLECTION_WORDS = ("rethink", "recheck", "recalculate")
 
+# Repetition rule (docs/evaluation.md): a response "ends in repetition" when it stopped at the token limit
+# and the last L = min(REPETITION_WINDOW, n / 2) characters of its whitespace-normalised text (n characters)
+# are periodic with a period of at most L / REPETITION_MIN_REPEATS (so the unit occurs >= 3 times in a row).
+REPETITION_WINDOW = 1000
+REPETITION_MIN_REPEATS = 3
+
+THINK_END = "</think>"
+
+BENCHMARK_DEFAULTS: dict[str, Any] = {"enabled": True, "n_samples": 1, "temperature": 0.0, "limit": None}
+
 
 class EvaluationError(RuntimeError):
     """The model or the benchmark cannot be evaluated; the message names the path."""
+
+
+class Generation(NamedTuple):
+    """One generated response: its text (before stop-string cutting), token count and why it ended."""
+
+    text: str
+    tokens: int
+    finish_reason: str  # "stop" (a stop token or string) or "length" (max_new_tokens reached)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Protocol
+# ----------------------------------------------------------------------------------------------------------
+
+
+def benchmark_settings(spec: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """One benchmark's settings with the defaults filled in (top_p falls back to `evaluation.top_p`, then 1)."""
+    settings = {**BENCHMARK_DEFAULTS, **spec.get("benchmarks", {}).get(name, {})}
+    settings.setdefault("top_p", spec.get("top_p", 1.0))
+    settings["n_samples"] = int(settings["n_samples"])
+    settings["temperature"] = float(settings["temperature"])
+    # Greedy decoding ignores top_p; the authors force it to 1 at T = 0 (math_eval.py).
+    settings["top_p"] = 1.0 if settings["temperature"] == 0 else float(settings["top_p"])
+    return settings
+
+
+def tensor_parallel_size(spec: Mapping[str, Any]) -> int:
+    """vLLM tensor parallel size: `tensor_parallel_size` (per model, e.g. 7B) or else `gpus`, at least 1."""
+    size = spec.get("tensor_parallel_size") or spec.get("gpus") or 1
+    return max(int(size), 1)
+
+
+def decoding_label(settings: Mapping[str, Any]) -> str:
+    if settings["temperature"] == 0:
+        return "greedy" if settings["n_samples"] == 1 else f"greedy x{settings['n_samples']}"
+    label = f"avg@{settings['n_samples']}, T={settings['temperature']:g}"
+    return label if settings["top_p"] == 1.0 else f"{label}, top_p={settings['top_p']:g}"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -38,12 +91,52 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - comb(n - c, k) / comb(n, k)
 
 
-def benchmark_metrics(rows: Sequence[Mapping[str, Any]], n_samples: int) -> dict[str, Any]:
-    """Accuracy (mean over all samples, i.e. avg@n), pass@k, maj@n, and response statistics."""
+def repetition_period(
+    text: str, window: int = REPETITION_WINDOW, min_repeats: int = REPETITION_MIN_REPEATS
+) -> int | None:
+    """The shortest period p of the text's tail, or None when the tail is not periodic.
+
+    Whitespace runs are collapsed to one space first (n characters remain). The tail is the last
+    L = min(window, n // 2) characters: the loop must fill the last `window` characters, or the last half of a
+    shorter text. It is periodic with period p when tail[i] == tail[i + p] for every i, with p <= L /
+    min_repeats, i.e. the same unit of p characters repeats at least `min_repeats` times up to the end (the
+    cut may fall inside a unit). Cost: at most L / min_repeats string comparisons of L characters.
+    """
+    normalised = " ".join(str(text)[-4 * window :].split())
+    tail = normalised[-min(window, len(normalised) // 2) :] if len(normalised) >= 2 else ""
+    for period in range(1, len(tail) // min_repeats + 1):
+        if tail[period:] == tail[:-period]:
+            return period
+    return None
+
+
+def ends_in_repetition(text: str, truncated: bool) -> bool:
+    """The repetition rule: the response hit the token limit and its tail repeats a short unit."""
+    return bool(truncated) and repetition_period(text) is not None
+
+
+def _truncated(row: Mapping[str, Any], max_new_tokens: int | None) -> bool:
+    if "finish_reason" in row:
+        return row["finish_reason"] == "length"
+    return max_new_tokens is not None and int(row.get("response_tokens", 0)) >= max_new_tokens
+
+
+def benchmark_metrics(
+    rows: Sequence[Mapping[str, Any]],
+    n_samples: int,
+    grader: str | None = None,
+    max_new_tokens: int | None = None,
+) -> dict[str, Any]:
+    """Accuracy (mean over all samples, i.e. avg@n), pass@k, maj@n, grader provenance and response statistics.
+
+    `rows` are graded response rows (`grade_rows`); `grader` is the mode behind `correct` (for the
+    disagreement counts against the other modes in `by_grader`).
+    """
     by_problem: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_problem.setdefault(str(row["id"]), []).append(row)
-    accuracy = 100.0 * sum(bool(row["correct"]) for row in rows) / max(len(rows), 1)
+    n_rows = max(len(rows), 1)
+    accuracy = 100.0 * sum(bool(row["correct"]) for row in rows) / n_rows
     ks = sorted({k for k in (1, 2, 4, 8, 16, 32, 64) if k <= n_samples} | {n_samples})
     pass_k = {
         str(k): 100.0
@@ -62,6 +155,21 @@ def benchmark_metrics(rows: Sequence[Mapping[str, Any]], n_samples: int) -> dict
         if row.get("subject"):
             subjects.setdefault(str(row["subject"]), []).append(bool(row["correct"]))
     texts = [str(row["response"]) for row in rows]
+    truncated = [_truncated(row, max_new_tokens) for row in rows]
+    repetitive = [
+        bool(row["repetitive"]) if "repetitive" in row else ends_in_repetition(text, cut)
+        for row, text, cut in zip(rows, texts, truncated, strict=True)
+    ]
+    modes = sorted({mode for row in rows for mode in row.get("by_grader", {})})
+    by_grader = {mode: 100.0 * sum(bool(row.get("by_grader", {}).get(mode)) for row in rows) / n_rows for mode in modes}
+    disagreements = None
+    if grader is not None and modes and grader in modes:
+        disagreements = {
+            mode: sum(bool(row["by_grader"].get(mode)) != bool(row["correct"]) for row in rows)
+            for mode in modes
+            if mode != grader
+        }
+    reflection_pattern = re.compile("|".join(REFLECTION_WORDS), flags=re.IGNORECASE)
     return {
         "accuracy": accuracy,
         "n_problems": len(by_problem),
@@ -69,13 +177,21 @@ def benchmark_metrics(rows: Sequence[Mapping[str, Any]], n_samples: int) -> dict
         "n_responses": len(rows),
         "pass_at_k": pass_k,
         "maj_at_n": 100.0 * majority_correct / max(len(by_problem), 1),
-        "mean_response_tokens": sum(int(row.get("response_tokens", 0)) for row in rows) / max(len(rows), 1),
-        "boxed_rate": 100.0 * sum("\\boxed" in text for text in texts) / max(len(texts), 1),
+        "accuracy_by_grader": by_grader,
+        "grader_disagreements": disagreements,
+        "mean_response_tokens": sum(int(row.get("response_tokens", 0)) for row in rows) / n_rows,
+        "boxed_rate": 100.0 * sum("\\boxed" in text for text in texts) / n_rows,
+        "truncated_rate": 100.0 * sum(truncated) / n_rows,
+        "repetition_rate": 100.0 * sum(repetitive) / n_rows,
         "reflection_words": {
             word: sum(len(re.findall(word, text, flags=re.IGNORECASE)) for text in texts) for word in REFLECTION_WORDS
         },
+        "reflection_responses": sum(bool(reflection_pattern.search(text)) for text in texts),
         "subjects": {name: 100.0 * sum(hits) / len(hits) for name, hits in sorted(subjects.items())},
         "timeouts": sum(bool(row.get("timed_out")) for row in rows),
+        "timeouts_by_grader": {
+            mode: sum(mode in row.get("grader_timeouts", ()) for row in rows) for mode in modes if mode != "letter"
+        },
     }
 
 
@@ -98,21 +214,43 @@ def arc_letter(response: str) -> str | None:
     return match.group(0) if match else None
 
 
-def grade_rows(rows: list[dict[str, Any]], is_arc: bool, grader: str) -> None:
-    """Add `extracted`, `correct` (and `timed_out`) to each response row, in place."""
+def graded_text(response: str, after_think: bool) -> str:
+    """The part of a response that is graded: all of it, or (R1-Distill) the text after the last </think>,
+    and nothing when the thinking never ended (as rllm, whose reward is 0 without </think>)."""
+    if not after_think:
+        return response
+    position = response.rfind(THINK_END)
+    return response[position + len(THINK_END) :] if position >= 0 else ""
+
+
+def grade_rows(
+    rows: list[dict[str, Any]], is_arc: bool, grader: str, after_think: bool = False, workers: int = 2
+) -> None:
+    """Add `extracted`, `correct`, `timed_out` (under `grader`) and `by_grader` to each row, in place.
+
+    Math responses are graded under every mode of `grading.GRADER_MODES`: `by_grader` maps each mode to its
+    verdict and `grader_timeouts` lists the modes that timed out. ARC rows are graded by letter only.
+    """
     from oneshot_rlvr import grading
 
+    texts = [graded_text(r["response"], after_think) for r in rows]
     if is_arc:
-        for row in rows:
-            row["extracted"] = arc_letter(row["response"])
+        for row, text in zip(rows, texts, strict=True):
+            row["extracted"] = arc_letter(text)
             row["correct"] = row["extracted"] == row["answer"]
             row["timed_out"] = False
+            row["by_grader"] = {"letter": row["correct"]}
+            row["grader_timeouts"] = []
         return
-    verdicts = grading.grade_many([r["response"] for r in rows], [r["answer"] for r in rows], mode=grader)
-    for row, verdict in zip(rows, verdicts, strict=True):
-        row["extracted"] = verdict.extracted
-        row["correct"] = bool(verdict.correct)
-        row["timed_out"] = bool(verdict.timed_out)
+    golds = [r["answer"] for r in rows]
+    verdicts = {mode: grading.grade_many(texts, golds, mode=mode, workers=workers) for mode in grading.GRADER_MODES}
+    for index, row in enumerate(rows):
+        primary = verdicts[grader][index]
+        row["extracted"] = primary.extracted
+        row["correct"] = bool(primary.correct)
+        row["timed_out"] = bool(primary.timed_out)
+        row["by_grader"] = {mode: bool(results[index].correct) for mode, results in verdicts.items()}
+        row["grader_timeouts"] = [mode for mode, results in verdicts.items() if results[index].timed_out]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -129,7 +267,7 @@ def cut_at_stop(text: str, stops: Sequence[str]) -> str:
 class TransformersGenerator:
     """Batched generation with transformers (left padding); greedy at temperature 0, else seeded sampling."""
 
-    def __init__(self, model_path: str, batch_size: int):
+    def __init__(self, model_path: str, batch_size: int, stop_strings: Sequence[str]):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -142,21 +280,21 @@ class TransformersGenerator:
         dtype = "auto" if self.device == "cuda" else torch.float32
         self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype).to(self.device).eval()
         self.batch_size = batch_size
-        self.stop_ids = _stop_token_ids(self.tokenizer, self.model.generation_config)
+        self.stop_ids = stop_token_ids(self.tokenizer, self.model.generation_config, stop_strings)
 
     def generate(
-        self, prompts: Sequence[str], temperature: float, max_new_tokens: int, seed: int
-    ) -> list[tuple[str, int]]:
+        self, prompts: Sequence[str], temperature: float, top_p: float, max_new_tokens: int, seed: int
+    ) -> list[Generation]:
         from tqdm import tqdm
 
         torch = self.torch
         torch.manual_seed(seed)
-        outputs: list[tuple[str, int]] = []
+        outputs: list[Generation] = []
+        sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
+        greedy = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
         for start in tqdm(range(0, len(prompts), self.batch_size), desc="generate", leave=False):
             batch = list(prompts[start : start + self.batch_size])
             encoded = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-            sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0, "top_k": 0}
-            greedy = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
             with torch.inference_mode():
                 generated = self.model.generate(
                     **encoded,
@@ -167,61 +305,99 @@ class TransformersGenerator:
                 )
             new_tokens = generated[:, encoded["input_ids"].shape[1] :]
             for row in new_tokens.tolist():
-                length = next((i + 1 for i, token in enumerate(row) if token in self.stop_ids), len(row))
+                stop = next((i + 1 for i, token in enumerate(row) if token in self.stop_ids), None)
+                length = stop if stop is not None else len(row)
                 text = self.tokenizer.decode(row[:length], skip_special_tokens=True)
-                outputs.append((text, length))
+                outputs.append(Generation(text, length, "stop" if stop is not None else "length"))
         return outputs
 
 
 class VLLMGenerator:
-    """vLLM generation (GPU): one LLM per job, tensor parallel over the job's GPUs, explicit SamplingParams."""
+    """vLLM generation (GPU): one `LLM` per job (tensor parallel, engine seed), explicit `SamplingParams`.
 
-    def __init__(self, model_path: str, tensor_parallel_size: int, seed: int, max_model_len: int | None = None):
+    Sampling layout, as the authors' x8 files: every prompt copy is its own request with `n=1` (the test set
+    repeated n_samples times in order). Unlike the authors, who rely on the engine seed alone, each sampled
+    request also gets its own seed (`seed + position in the expanded list`), so a response does not depend on
+    how vLLM batches requests or on the tensor parallel size. Greedy requests get no seed and top_p 1.
+    """
+
+    def __init__(
+        self,
+        model_path: str,
+        tensor_parallel_size: int,
+        seed: int,
+        stop_strings: Sequence[str],
+        max_model_len: int | None = None,
+    ):
         try:
-            from vllm import LLM
-        except ImportError as error:  # pragma: no cover - GPU path
+            import vllm
+        except ImportError as error:
             raise EvaluationError(
                 "evaluation.backend is vllm but vLLM is not installed (pip install '.[gpu]')"
             ) from error
-        self.llm = LLM(
+        self.vllm = vllm
+        self.llm = vllm.LLM(
             model=model_path,
-            tensor_parallel_size=max(tensor_parallel_size, 1),
+            tensor_parallel_size=max(int(tensor_parallel_size), 1),
             seed=seed,
             max_model_len=max_model_len,
             trust_remote_code=True,
         )
         self.tokenizer = self.llm.get_tokenizer()
-        self.stop_ids = _stop_token_ids(self.tokenizer, None)
+        self.stop_strings = list(stop_strings)
+        self.stop_ids = stop_token_ids(self.tokenizer, _generation_config(model_path), self.stop_strings)
+
+    def sampling_params(self, temperature: float, top_p: float, max_new_tokens: int, seed: int | None):
+        greedy = temperature == 0
+        return self.vllm.SamplingParams(
+            n=1,
+            temperature=temperature,
+            top_p=1.0 if greedy else top_p,
+            top_k=-1,
+            max_tokens=max_new_tokens,
+            seed=None if greedy else seed,
+            stop=list(self.stop_strings),
+            stop_token_ids=list(self.stop_ids),
+            skip_special_tokens=True,
+        )
 
     def generate(
-        self, prompts: Sequence[str], temperature: float, max_new_tokens: int, seed: int
-    ) -> list[tuple[str, int]]:
-        from vllm import SamplingParams  # pragma: no cover - GPU path
-
-        from oneshot_rlvr.prompts import EVAL_STOP_STRINGS
-
-        params = SamplingParams(
-            temperature=temperature,
-            top_p=1.0,
-            max_tokens=max_new_tokens,
-            n=1,
-            seed=None,
-            stop=EVAL_STOP_STRINGS,
-            stop_token_ids=self.stop_ids,
-        )
-        results = self.llm.generate(list(prompts), params)
-        return [(result.outputs[0].text, len(result.outputs[0].token_ids)) for result in results]
+        self, prompts: Sequence[str], temperature: float, top_p: float, max_new_tokens: int, seed: int
+    ) -> list[Generation]:
+        params = [
+            self.sampling_params(temperature, top_p, max_new_tokens, seed + position)
+            for position in range(len(prompts))
+        ]
+        results = self.llm.generate(list(prompts), params, use_tqdm=True)
+        outputs = []
+        for result in results:
+            completion = result.outputs[0]
+            finish = "length" if completion.finish_reason == "length" else "stop"
+            outputs.append(Generation(completion.text, len(completion.token_ids), finish))
+        return outputs
 
 
-def _stop_token_ids(tokenizer, generation_config) -> list[int]:
-    from oneshot_rlvr.prompts import EVAL_STOP_STRINGS
+def _generation_config(model_path: str):
+    try:
+        from transformers import GenerationConfig
 
+        return GenerationConfig.from_pretrained(model_path)
+    except Exception:
+        return None
+
+
+def stop_token_ids(tokenizer, generation_config, stop_strings: Sequence[str]) -> list[int]:
+    """Token ids that end a response: the stop strings that are single tokens, the tokenizer's EOS and the
+    model's generation_config eos ids (the authors pass [151645, 151643] for Qwen2 models)."""
     ids: set[int] = set()
-    for token in EVAL_STOP_STRINGS:
-        token_id = tokenizer.convert_tokens_to_ids(token)
+    for token in stop_strings:
+        try:
+            token_id = tokenizer.convert_tokens_to_ids(token)
+        except Exception:
+            continue
         if isinstance(token_id, int) and token_id != getattr(tokenizer, "unk_token_id", None) and token_id >= 0:
             ids.add(token_id)
-    if tokenizer.eos_token_id is not None:
+    if getattr(tokenizer, "eos_token_id", None) is not None:
         ids.add(int(tokenizer.eos_token_id))
     eos = getattr(generation_config, "eos_token_id", None) if generation_config is not None else None
     if isinstance(eos, int):
@@ -241,19 +417,25 @@ def evaluate_checkpoint(
 ) -> dict[str, Any]:
     """Generate, grade and score every enabled benchmark; returns (and writes) the summary metrics."""
     from oneshot_rlvr import data
-    from oneshot_rlvr.prompts import EVAL_STOP_STRINGS, eval_prompt
+    from oneshot_rlvr.grading import GRADER_MODES
+    from oneshot_rlvr.prompts import eval_prompt, stop_strings
 
     model_dir = Path(model_path)
     if not model_dir.exists() and (model_path.startswith((".", "/")) or model_path.startswith("results")):
         raise EvaluationError(f"model path {model_path} does not exist")
+    template = spec["model"]["prompt_template"]
+    stops = stop_strings(template)
+    grader = spec["grader"]
+    max_new_tokens = int(spec["max_new_tokens"])
+    after_think = bool(spec.get("grade_after_think", False))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
     generator = None
     summary: dict[str, Any] = {}
     for name in data.ALL_BENCHMARKS:
-        settings = spec["benchmarks"].get(name, {})
-        if not settings.get("enabled", True):
+        settings = benchmark_settings(spec, name)
+        if not settings["enabled"]:
             summary[name] = {"status": "not run", "reason": "disabled in config"}
             continue
         metrics_path = out_dir / f"{name}.metrics.json"
@@ -264,16 +446,15 @@ def evaluate_checkpoint(
                 summary[name] = previous
                 continue
         try:
-            problems = data.load_benchmark(name, Path(data_dir), limit=settings.get("limit"))
+            problems = data.load_benchmark(name, Path(data_dir), limit=settings["limit"])
         except data.DataError as error:
             summary[name] = {"status": "not run", "reason": str(error)}
             continue
         if generator is None:
-            generator = _make_generator(model_path, spec)
-        n_samples = int(settings.get("n_samples", 1))
-        temperature = float(settings.get("temperature", 0.0))
+            generator = _make_generator(model_path, spec, stops)
+        n_samples = settings["n_samples"]
         is_arc = name in data.ARC_BENCHMARKS
-        prompts = [eval_prompt(p["question"], spec["model"]["prompt_template"], arc=is_arc) for p in problems]
+        prompts = [eval_prompt(p["question"], template, arc=is_arc) for p in problems]
         # Like the authors' x8 files: the whole test set repeated n times, in order.
         expanded = [
             (sample, problem, prompt)
@@ -281,42 +462,60 @@ def evaluate_checkpoint(
             for problem, prompt in zip(problems, prompts, strict=True)
         ]
         outputs = generator.generate(
-            [p for _, _, p in expanded], temperature, int(spec["max_new_tokens"]), int(spec["seed"])
+            [p for _, _, p in expanded], settings["temperature"], settings["top_p"], max_new_tokens, int(spec["seed"])
         )
         rows = []
-        for (sample, problem, prompt), (text, length) in zip(expanded, outputs, strict=True):
+        for (sample, problem, prompt), output in zip(expanded, outputs, strict=True):
+            response = cut_at_stop(output.text, stops)
+            truncated = output.finish_reason == "length"
             rows.append(
                 {
                     "id": problem["id"],
                     "sample": sample,
                     "subject": problem.get("subject"),
                     "prompt": prompt,
-                    "response": cut_at_stop(text, EVAL_STOP_STRINGS),
-                    "response_tokens": length,
+                    "response": response,
+                    "response_tokens": output.tokens,
+                    "finish_reason": output.finish_reason,
+                    "repetitive": ends_in_repetition(response, truncated),
                     "answer": problem["answer"],
                 }
             )
-        grade_rows(rows, is_arc, spec["grader"])
+        grade_rows(rows, is_arc, grader, after_think)
         atomic_write_jsonl(out_dir / f"{name}.jsonl", rows)
         metrics = {
             "status": "ok",
             "benchmark": name,
-            "temperature": temperature,
-            "decoding": "greedy" if temperature == 0 else f"avg@{n_samples}, T={temperature}",
-            "grader": "letter" if is_arc else spec["grader"],
+            "temperature": settings["temperature"],
+            "top_p": settings["top_p"],
+            "max_new_tokens": max_new_tokens,
+            "prompt_template": template,
+            "backend": spec["backend"],
+            "decoding": decoding_label(settings),
+            "grader": "letter" if is_arc else grader,
+            "graders": ["letter"] if is_arc else list(GRADER_MODES),
+            "grade_after_think": after_think,
             "responses_file": f"{name}.jsonl",
             "fingerprint": fingerprint,
-            **benchmark_metrics(rows, n_samples),
+            **benchmark_metrics(rows, n_samples, "letter" if is_arc else grader, max_new_tokens),
         }
         atomic_write_json(metrics_path, metrics)
         summary[name] = metrics
-    math_scores = [summary[name]["accuracy"] for name in data.MATH_BENCHMARKS if summary[name].get("status") == "ok"]
+    math_ok = [name for name in data.MATH_BENCHMARKS if summary[name].get("status") == "ok"]
+    math_scores = [summary[name]["accuracy"] for name in math_ok]
+    disagreements: dict[str, int] = {}
+    for name in math_ok:
+        for mode, count in (summary[name].get("grader_disagreements") or {}).items():
+            disagreements[mode] = disagreements.get(mode, 0) + int(count)
     result = {
         "run": run,
         "step": step,
         "model": str(model_path),
+        "model_key": spec["model"].get("key"),
+        "prompt_template": template,
         "backend": spec["backend"],
-        "grader": spec["grader"],
+        "grader": grader,
+        "grader_disagreements": disagreements,
         "benchmarks": summary,
         "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(data.MATH_BENCHMARKS) else None,
         "wall_time_s": round(time.time() - started, 1),
@@ -339,7 +538,9 @@ def _fingerprint(model_path: str, spec: Mapping[str, Any], benchmark: str) -> st
     return spec_hash({"model": str(model_path), "files": files, "spec": spec, "benchmark": benchmark})
 
 
-def _make_generator(model_path: str, spec: Mapping[str, Any]):
+def _make_generator(model_path: str, spec: Mapping[str, Any], stops: Sequence[str]):
     if spec["backend"] == "vllm":
-        return VLLMGenerator(model_path, int(spec.get("gpus", 1)), int(spec["seed"]))
-    return TransformersGenerator(model_path, int(spec["batch_size"]))
+        return VLLMGenerator(
+            model_path, tensor_parallel_size(spec), int(spec["seed"]), stops, spec.get("max_model_len")
+        )
+    return TransformersGenerator(model_path, int(spec["batch_size"]), stops)

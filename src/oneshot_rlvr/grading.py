@@ -339,7 +339,7 @@ def _normalize_default(text: str) -> str:
     text = text.strip()
     if len(text) > MAX_ANSWER_CHARS:
         return text
-    text = text.replace("\n", " ").replace("−", "-")
+    text = text.replace("\n", " ").replace("−", "-").replace("\\$", "")  # currency before math-mode "$"
     for token in ("\\(", "\\)", "\\[", "\\]", "$"):
         text = text.replace(token, "")
     text = _SPACING_RE.sub("", text)

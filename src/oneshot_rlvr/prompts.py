@@ -21,6 +21,15 @@ EVAL_TEMPLATES: dict[str, str] = {
 # Stop strings of the evaluation (math_eval.py); token ids come from the tokenizer.
 EVAL_STOP_STRINGS = ["</s>", "<|im_end|>", "<|endoftext|>"]
 
+# Per template: math_eval.py's list plus the template's own end-of-turn token, so a model that ends its turn
+# with it stops there (for Qwen the token is already in the list). The ids of the tokenizer's EOS and of
+# generation_config's eos ids are added by the generators.
+TEMPLATE_STOP_STRINGS: dict[str, list[str]] = {
+    "qwen25-math-cot": EVAL_STOP_STRINGS,
+    "llama": [*EVAL_STOP_STRINGS, "<|eot_id|>"],
+    "deepseek-distill": [*EVAL_STOP_STRINGS, "<｜end▁of▁sentence｜>"],
+}
+
 # Our ARC protocol (the paper gives none): zero-shot, the lettered options, the letter in \boxed{}.
 ARC_INSTRUCTION = "Answer with the letter of the correct option, and put only that letter within \\boxed{}."
 
@@ -33,3 +42,10 @@ def eval_prompt(question: str, template: str, arc: bool = False) -> str:
     if arc:
         text = f"{text}\n{ARC_INSTRUCTION}"
     return EVAL_TEMPLATES[template].replace("{input}", text)
+
+
+def stop_strings(template: str) -> list[str]:
+    """The stop strings of the evaluation for a prompt template (see TEMPLATE_STOP_STRINGS)."""
+    if template not in TEMPLATE_STOP_STRINGS:
+        raise ValueError(f"unknown prompt template {template!r}; known: {', '.join(TEMPLATE_STOP_STRINGS)}")
+    return list(TEMPLATE_STOP_STRINGS[template])

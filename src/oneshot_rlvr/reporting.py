@@ -91,11 +91,13 @@ def table1(
                 ours = selection_score(metrics) if all(math_ok) else None
                 grader = metrics.get("grader")
                 decoding = "mean of the 6 math benchmarks"
+                disagreements = metrics.get("grader_disagreements")
             else:
                 bench = metrics["benchmarks"].get(column, {"status": "not run"})
                 ours = bench.get("accuracy") if bench.get("status") == "ok" else None
                 grader = bench.get("grader")
                 decoding = bench.get("decoding", "not run")
+                disagreements = bench.get("grader_disagreements")
             theirs = paper.get((row_name, column))
             records.append(
                 {
@@ -107,6 +109,8 @@ def table1(
                     "step": metrics["step"],
                     "selection": "best 6-benchmark average",
                     "grader": grader,
+                    # verdicts the other grader modes give differently (evaluation.benchmark_metrics)
+                    "grader_disagreements": ";".join(f"{k}={v}" for k, v in sorted((disagreements or {}).items())),
                     "decoding": decoding,
                     "scale": scale,
                     "config_hash": (config_hashes or {}).get(row_name, ""),
@@ -145,6 +149,20 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
         lines.append(f"| {row_name} | {first['step']} | " + " | ".join(parts) + f" | {first['config_hash']} |")
     graders = sorted({str(r["grader"]) for r in records if r["grader"]})
     lines += ["", f"Graders: {', '.join(graders)}. Sources: the `metrics_file` column of table1.csv.", ""]
+    totals: dict[str, int] = {}
+    for record in records:
+        if record["column"] == "avg":
+            for item in filter(None, str(record.get("grader_disagreements") or "").split(";")):
+                mode, _, count = item.partition("=")
+                totals[mode] = totals.get(mode, 0) + int(count)
+    if totals:
+        counts = ", ".join(f"{mode} {count}" for mode, count in sorted(totals.items()))
+        lines += [
+            f"Grader provenance: every response is graded under all modes; on the 6 math benchmarks of the reported "
+            f"checkpoints the other modes disagree with the table's grader on {counts} verdicts "
+            "(per cell: the `grader_disagreements` column of table1.csv).",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -1,4 +1,13 @@
 # Evaluation: one job per checkpoint (all benchmarks in it); finished benchmarks are kept on a re-run.
+# The job's resources come from the run's resolved evaluation spec, so a model's `evaluation` overrides
+# (e.g. R1-Distill's longer runtime, a 7B model's GPUs) reach the scheduler.
+
+
+def evaluation_resource(key):
+    def resource(wildcards):
+        return oc.evaluation_spec(config, wildcards.run)[key]
+
+    return resource
 
 
 rule evaluate_checkpoint:
@@ -16,9 +25,9 @@ rule evaluate_checkpoint:
         "benchmarks/rules/evaluate_checkpoint/{run}/step{step}.tsv"
     threads: 1
     resources:
-        mem_mb=config["evaluation"]["mem_mb"],
-        runtime=config["evaluation"]["runtime_min"],
-        gpu=config["evaluation"]["gpus"],
+        mem_mb=evaluation_resource("mem_mb"),
+        runtime=evaluation_resource("runtime_min"),
+        gpu=evaluation_resource("gpus"),
     shell:
         "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate --run {wildcards.run} --step {wildcards.step}"
         " --model {params.model} --data-dir {DATA_DIR} --out-dir {params.out_dir} --spec {params.spec:q} > {log} 2>&1"
