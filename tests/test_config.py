@@ -35,8 +35,8 @@ def test_invalid_values_name_the_key(override, key):
 
 
 def test_unknown_run_is_named():
-    with pytest.raises(oc.ConfigError, match="unknown run 'pi99'"):
-        oc.training_spec(oc.load_config(), "pi99")
+    with pytest.raises(oc.ConfigError, match="unknown run 'no_such_run'"):
+        oc.training_spec(oc.load_config(), "no_such_run")
 
 
 def test_saved_and_evaluated_steps():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pandas as pd
@@ -111,3 +112,127 @@ def test_rank_and_make_dataset_cli(shared_data, tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "pi1x" in bad.stderr and not (tmp_path / "x.parquet").exists()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The other scores, the named sets pi1_to_pi16 / random16, our own history, the score figure
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def history(shared_data):
+    return data.load_history(shared_data / "dsr_sub" / "acc_step_500.json")
+
+
+def test_lim_score_matches_the_authors_unused_method(history):
+    """reference-implementation.md §3.3: LIMR-style scores, records aligned by position over the shortest list."""
+    lim = selection.rank_examples(history, "lim")
+    assert list(lim["index"][:5]) == [416, 964, 569, 317, 369]
+    rank_of = dict(zip(lim["index"], lim["rank"], strict=True))
+    assert [rank_of[index] for index in (124, 267, 682, 789)] == [500, 499, 216, 915]
+    assert lim["score"].is_monotonic_decreasing and len(lim) == 1209
+
+
+def test_var_mean_and_random_scores(history):
+    std = selection.rank_examples(history, "std")
+    var = selection.rank_examples(history, "var")
+    # Same order as std for every named example (np.var only reorders exact float ties).
+    by_rank = dict(zip(var["rank"], var["index"], strict=True))
+    assert (by_rank[1], by_rank[2], by_rank[13]) == (124, 267, 682)
+    assert var["score"].iloc[0] == pytest.approx(std["score"].iloc[0] ** 2)
+    # mean = difficulty: hardest first (the 99 never-solved examples), easiest last.
+    mean = selection.rank_examples(history, "mean")
+    assert mean["score"].iloc[0] == 0.0 and mean["score"].iloc[-1] == -1.0
+    assert (mean["score"].iloc[:99] == 0.0).all() and mean["score"].iloc[99] < 0.0
+    assert sum(score == -1.0 for score in mean["score"]) == 5
+    first = selection.rank_examples(history, "random", seed=3)
+    again = selection.rank_examples(history, "random", seed=3)
+    other = selection.rank_examples(history, "random", seed=4)
+    assert list(first["index"]) == list(again["index"]) != list(other["index"])
+    assert sorted(first["index"]) == sorted(int(key) for key in history)
+    with pytest.raises(selection.SelectionError, match="unknown score 'entropy'"):
+        selection.rank_examples(history, "entropy")
+
+
+def test_pi1_to_pi16_has_eight_copies_of_each_top_example(shared_data, ranking):
+    frame = selection.make_dataset("pi1_to_pi16", data.load_dsr_sub(shared_data), ranking, 128)
+    indices = frame["extra_info"].map(lambda info: info["index"]).tolist()
+    top16 = list(ranking["index"][:16])
+    assert len(frame) == 128 and indices == [index for index in top16 for _ in range(8)]  # blocked, rank order
+    assert selection.pi_ranks("pi1_to_pi16") == list(range(1, 17)) and selection.set_size("pi1_to_pi16") == 16
+    with pytest.raises(selection.SelectionError, match="must run upwards"):
+        selection.pi_ranks("pi5_to_pi2")
+
+
+def test_random16_is_seeded_and_duplicated_equally(shared_data):
+    dsr = data.load_dsr_sub(shared_data)
+    first = selection.make_dataset("random16", dsr, None, 128, seed=0)
+    again = selection.make_dataset("random16", dsr, None, 128, seed=0)
+    other = selection.make_dataset("random16", dsr, None, 128, seed=1)
+
+    def index(frame):
+        return frame["extra_info"].map(lambda info: info["index"]).tolist()
+
+    assert len(first) == 128 and index(first) == index(again) != index(other)
+    counts = first["extra_info"].map(lambda info: info["index"]).value_counts()
+    assert len(counts) == 16 and set(counts) == {8}
+    assert index(first)[::8] == selection.random_indices(dsr, 16, 0)
+    assert not selection.needs_ranking("random16") and selection.needs_ranking("pi1_to_pi16")
+    assert selection.set_size("random16") == 16 and selection.set_size("pi1_pi13") == 2
+    with pytest.raises(selection.SelectionError, match="DSR-sub has 1209 examples"):
+        selection.make_dataset("random5000", dsr, None, 128)
+
+
+def _fake_checkpoint(root, step, history):
+    from oneshot_rlvr.training import COMPLETE_MARKER, HISTORY_FILE
+
+    checkpoint = root / f"checkpoint-{step}"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / HISTORY_FILE).write_text(json.dumps(history))
+    (checkpoint / COMPLETE_MARKER).write_text("{}")
+
+
+def test_collect_history_reads_the_complete_checkpoint(tmp_path):
+    recorded = {"7": [0.5, 1.0], "3": [0.0, 0.125], "11": [1.0, 1.0]}
+    _fake_checkpoint(tmp_path / "ck", 2, recorded)
+    (tmp_path / "ck" / "checkpoint-4").mkdir()  # incomplete: no marker
+    done = tmp_path / "done.json"
+    done.write_text(json.dumps({"steps": [2, 4]}))
+    history = selection.collect_history(done, tmp_path / "ck", 2)
+    assert history == recorded and list(history) == ["7", "3", "11"]  # key order kept (ties)
+    with pytest.raises(selection.SelectionError, match="checkpoint-4 is missing or incomplete"):
+        selection.collect_history(done, tmp_path / "ck", 4)
+    with pytest.raises(selection.SelectionError, match="not step 6"):
+        selection.collect_history(done, tmp_path / "ck", 6)
+    out = tmp_path / "history.json"
+    result = subprocess.run(
+        ["oneshot-rlvr", "collect-history", "--done", str(done), "--checkpoint-dir", str(tmp_path / "ck")]
+        + ["--step", "2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(data.load_history(out)) == ["7", "3", "11"]
+    ranked = selection.rank_examples(data.load_history(out))
+    assert list(ranked["index"]) == [7, 3, 11]
+
+
+def test_score_distribution_figure(shared_data, tmp_path):
+    ranking_path = tmp_path / "ranking.tsv"
+    history_path = shared_data / "dsr_sub" / "acc_step_500.json"
+    selection.write_ranking(selection.rank_examples(data.load_history(history_path)), ranking_path)
+    png, pdf = tmp_path / "fig" / "scores.png", tmp_path / "fig" / "scores.pdf"
+    result = subprocess.run(
+        ["oneshot-rlvr", "plot-scores", "--ranking", str(ranking_path), "--history", str(history_path)]
+        + ["--mark", "pi1", "--mark", "pi13", "--mark", "1209", "--mark", "pi5000"]
+        + ["--png", str(png), "--pdf", str(pdf)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 examples marked" in result.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and pdf.read_bytes()[:5] == b"%PDF-"
+    from oneshot_rlvr import figures
+
+    marked = figures.score_distribution(selection.read_ranking(ranking_path), [1, 2, 13, 1209], tmp_path / "a.png")
+    assert [(m["rank"], m["index"]) for m in marked] == [(1, 124), (2, 267), (13, 682), (1209, 789)]

@@ -64,7 +64,7 @@ def cmd_make_dataset(args: argparse.Namespace) -> None:
     math_train = data.load_math_train(data_dir) if args.name == "math_train" else None
     dsr_sub = data.load_dsr_sub(data_dir)
     ranking = selection.read_ranking(Path(args.ranking)) if args.ranking else None
-    frame = selection.make_dataset(args.name, dsr_sub, ranking, args.batch_size, math_train)
+    frame = selection.make_dataset(args.name, dsr_sub, ranking, args.batch_size, math_train, seed=args.seed)
     atomic_write_bytes_from(Path(args.out), lambda tmp: frame.to_parquet(tmp, index=False))
     examples = frame["extra_info"].map(lambda info: info["index"]).nunique()
     print(f"{args.name}: {len(frame)} rows ({examples} examples) -> {args.out}")
@@ -115,6 +115,60 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
 
+def cmd_collect_history(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import selection
+    from oneshot_rlvr.io import atomic_write_json
+
+    history = selection.collect_history(Path(args.done), Path(args.checkpoint_dir), args.step)
+    atomic_write_json(Path(args.out), history)
+    entries = sum(len(values) for values in history.values())
+    print(f"history at step {args.step}: {len(history)} examples, {entries} records -> {args.out}")
+
+
+def cmd_plot_scores(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import data, figures, selection
+
+    ranking = selection.read_ranking(Path(args.ranking))
+    means = selection.history_means(data.load_history(Path(args.history))) if args.history else None
+    marks = [int(mark[2:]) if str(mark).startswith("pi") else int(mark) for mark in args.mark] or list(
+        selection.PAPER_NAMED
+    )
+    pdf = Path(args.pdf) if args.pdf else None
+    marked = figures.score_distribution(ranking, marks, Path(args.png), pdf, args.score, means, args.source)
+    print(f"wrote {args.png}" + (f" and {args.pdf}" if args.pdf else "") + f" ({len(marked)} examples marked)")
+
+
+def cmd_report_table3(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import reporting, selection
+
+    items = list(args.metrics)
+    for listing in args.metrics_file:
+        items += [line.strip() for line in Path(listing).read_text().splitlines() if line.strip()]
+    rows: dict[str, list[Path]] = {}
+    for item in items:
+        row, _, path = item.partition("=")
+        if not path:
+            raise ValueError(f"metrics entry {item!r} must be ROW=PATH")
+        rows.setdefault(row, []).append(Path(path))
+    ranking = selection.read_ranking(Path(args.ranking)) if args.ranking else None
+    sizes: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    for row in rows:
+        if row == "base":
+            sizes[row] = 0
+            continue
+        try:
+            sizes[row] = selection.set_size(row)
+            if ranking is not None and selection.needs_ranking(row) and sizes[row] <= 4:
+                examples[row] = ",".join(str(index) for index in selection.indices_for(row, ranking))
+        except selection.SelectionError:
+            continue  # a run that is not named after its example set (e.g. dsr_sub_format_reward)
+    hashes = dict(item.partition("=")[::2] for item in args.config_hash)
+    records = reporting.table3(rows, args.model, args.scale, sizes, examples, hashes)
+    reporting.write_table3(records, args.model, args.scale, Path(args.md), Path(args.csv))
+    print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneshot-rlvr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,8 +199,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", required=True)
     p.add_argument("--ranking")
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0, help="selection seed (draws the random<k> sets)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_make_dataset)
+
+    p = sub.add_parser("collect-history", help="our own history: the one a DSR-sub run recorded at a saved step")
+    p.add_argument("--done", required=True, help="the run's train_done.json")
+    p.add_argument("--checkpoint-dir", required=True)
+    p.add_argument("--step", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_collect_history)
+
+    p = sub.add_parser("plot-scores", help="figure of the selection-score distribution with named examples marked")
+    p.add_argument("--ranking", required=True)
+    p.add_argument("--history", help="the history the ranking came from (adds score against mean accuracy)")
+    p.add_argument("--score", default="std")
+    p.add_argument("--source", default="", help="history label for the title (released / recomputed)")
+    p.add_argument("--mark", action="append", default=[], help="pi<i> or rank to mark (default: the paper's)")
+    p.add_argument("--png", required=True)
+    p.add_argument("--pdf")
+    p.set_defaults(func=cmd_plot_scores)
 
     p = sub.add_parser("train", help="GRPO training of one run (resumes from its last checkpoint)")
     p.add_argument("--run", required=True)
@@ -189,6 +261,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--md", required=True)
     p.add_argument("--csv", required=True)
     p.set_defaults(func=cmd_report_table1)
+
+    p = sub.add_parser("report-table3", help="write reports/table3.md and .csv (MATH500 subjects per example)")
+    p.add_argument("--metrics", action="append", default=[], metavar="ROW=PATH")
+    p.add_argument("--metrics-file", action="append", default=[], help="file of ROW=PATH lines (long sweeps)")
+    p.add_argument("--ranking", help="ranking.tsv, to list the DSR-sub indices of each row")
+    p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
+    p.add_argument("--model", default="Qwen2.5-Math-1.5B")
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--md", required=True)
+    p.add_argument("--csv", required=True)
+    p.set_defaults(func=cmd_report_table3)
     return parser
 
 

@@ -96,6 +96,9 @@ def run_names(config: Mapping[str, Any]) -> list[str]:
 
 def _require_run(config: Mapping[str, Any], run: str) -> Mapping[str, Any]:
     if run not in config["runs"]:
+        derived = derived_run(config, run)
+        if derived is not None:
+            return derived
         known = ", ".join(config["runs"])
         raise ConfigError(f"unknown run {run!r} (config key 'runs'); known runs: {known}")
     return config["runs"][run]
@@ -180,3 +183,79 @@ def check_name(name: str, what: str) -> str:
     if not _RUN_NAME.match(name):
         raise ConfigError(f"{what} {name!r} may only contain letters, digits, '_', '-' and '.'")
     return name
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Example-set names, derived runs (the history run, sweep runs) and sweeps over examples
+# ----------------------------------------------------------------------------------------------------------
+
+# Example-set names: pi<i> (rank i), unions pi1_pi13, rank ranges pi1_to_pi16, random<k> (k seeded random DSR-sub
+# examples), and the full sets. The Snakemake `dataset` wildcard and the schema's `runs.<name>.dataset` use it too.
+EXAMPLE_SET_PATTERN = r"dsr_sub|math_train|pi\d+(_pi\d+)*|pi\d+_to_pi\d+|random\d+"
+_EXAMPLE_SET = re.compile(rf"^(?:{EXAMPLE_SET_PATTERN})$")
+_SWEEP_RANGE = re.compile(r"^pi(\d+)\.\.pi(\d+)$")
+
+# The full-set DSR-sub run whose recorded training-accuracy history ranks the examples when
+# `selection.history: recomputed` (the paper: 500 steps). It needs no `runs:` entry.
+HISTORY_RUN = "history_dsr_sub"
+
+# The examples of the paper's Table 3 (the default of `sweep_examples`).
+TABLE3_EXAMPLES = (
+    "pi1", "pi2", "pi4", "pi7", "pi11", "pi13", "pi16", "pi17", "pi605", "pi606", "pi1201", "pi1207", "pi1208", "pi1209"
+)  # fmt: skip
+
+
+def is_example_set(name: str) -> bool:
+    return bool(_EXAMPLE_SET.match(name))
+
+
+def derived_run(config: Mapping[str, Any], run: str) -> dict[str, Any] | None:
+    """Runs that need no `runs:` entry (an entry of the same name wins): the history run, and one run per
+    example-set name (`pi605` trains on the example set `pi605`), which is how sweeps make their runs."""
+    if run == HISTORY_RUN:
+        steps = config["selection"]["history_steps"]
+        save = min(steps, int(config["training"]["save_steps"]))
+        return {"dataset": "dsr_sub", "training": {"max_steps": steps, "save_steps": save}}
+    if is_example_set(run):
+        return {"dataset": run}
+    return None
+
+
+def history_step(config: Mapping[str, Any]) -> int:
+    """The step whose recorded history ranks the examples (`selection.history: recomputed`)."""
+    return saved_steps(training_spec(config, HISTORY_RUN))[-1]
+
+
+def parse_sweep(value: str | Iterable[str]) -> list[str]:
+    """`sweep_examples` as run names: a list of example-set names and/or ranges `pi<a>..pi<b>` (ranks a to b,
+    one 1-shot run each), or one such string. Order is kept; repeats are dropped."""
+    items = [value] if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for item in items:
+        item = str(item).strip()
+        match = _SWEEP_RANGE.match(item)
+        if match:
+            first, last = int(match.group(1)), int(match.group(2))
+            if first < 1 or last < first:
+                raise ConfigError(f"invalid config key 'sweep_examples': range {item!r} must run from pi1 upwards")
+            names.extend(f"pi{rank}" for rank in range(first, last + 1))
+        elif is_example_set(item):
+            names.append(item)
+        else:
+            raise ConfigError(
+                f"invalid config key 'sweep_examples': {item!r} is neither an example-set name (pi<i>, pi1_pi13, "
+                "pi1_to_pi16, random16, dsr_sub, math_train) nor a range like pi1..pi1209"
+            )
+    return list(dict.fromkeys(names))
+
+
+def sweep_runs(config: Mapping[str, Any]) -> list[str]:
+    """The runs of the example sweep (`sweep_examples`, default the paper's Table 3 set)."""
+    names = parse_sweep(config.get("sweep_examples", list(TABLE3_EXAMPLES)))
+    for name in names:
+        if name in config["runs"] and config["runs"][name]["dataset"] != name:
+            raise ConfigError(
+                f"invalid config key 'runs.{name}.dataset': the sweep trains example set {name!r} as run {name!r}, "
+                f"but that run is configured with dataset {config['runs'][name]['dataset']!r}"
+            )
+    return names

@@ -183,3 +183,156 @@ def _csv_field(value: Any) -> str:
 
 
 __all__ = ["ALL_BENCHMARKS", "best_checkpoint", "paper_numbers", "table1", "write_table1"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Table 3: 1(few)-shot performance by MATH500 subject (the example sweep)
+# ----------------------------------------------------------------------------------------------------------
+
+MATH500_SUBJECTS = (
+    "algebra",
+    "counting_and_probability",
+    "geometry",
+    "intermediate_algebra",
+    "number_theory",
+    "prealgebra",
+    "precalculus",
+)
+TABLE3_COLUMNS = [*MATH500_SUBJECTS, "math500", "aime24"]
+TABLE3_TITLES = {
+    "algebra": "Alg",
+    "counting_and_probability": "C.P.",
+    "geometry": "Geo",
+    "intermediate_algebra": "I.Alg",
+    "number_theory": "N.T.",
+    "prealgebra": "Prealg",
+    "precalculus": "Precal",
+    "math500": "MATH500",
+    "aime24": "AIME24",
+}
+
+
+def subject_key(subject: str) -> str:
+    """MATH500's subject label as the paper-results key: "Counting & Probability" -> counting_and_probability."""
+    return subject.strip().lower().replace(" & ", "_and_").replace(" ", "_")
+
+
+def best_for_benchmark(metric_files: Sequence[Path], benchmark: str) -> tuple[Path, dict[str, Any]] | None:
+    """The checkpoint with the best accuracy on one benchmark (Table 3's rule); ties go to the earlier step."""
+    best: tuple[float, int, Path, dict[str, Any]] | None = None
+    for path in metric_files:
+        metrics = load_metrics(path)
+        bench = metrics["benchmarks"].get(benchmark, {})
+        if bench.get("status") != "ok":
+            continue
+        key = (bench["accuracy"], -int(metrics["step"]))
+        if best is None or key > (best[0], -best[1]):
+            best = (bench["accuracy"], int(metrics["step"]), Path(path), metrics)
+    return None if best is None else (best[2], best[3])
+
+
+def table3(
+    rows: Mapping[str, Sequence[Path]],
+    model: str,
+    scale: str,
+    sizes: Mapping[str, int] | None = None,
+    examples: Mapping[str, str] | None = None,
+    config_hashes: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Long-format records of Table 3: per row, the MATH500 subjects and MATH500 of the best-MATH500 checkpoint,
+    and AIME24 of the best-AIME24 checkpoint (best per benchmark, as the paper's table)."""
+    if not rows:
+        raise ReportError("Table 3 needs at least one row")
+    paper = paper_numbers("table3", model)
+    records = []
+    for row_name, files in rows.items():
+        if not files:
+            raise ReportError(f"Table 3 row {row_name!r}: no metrics files given")
+        best_math = best_for_benchmark(files, "math500")
+        best_aime = best_for_benchmark(files, "aime24")
+        for column in TABLE3_COLUMNS:
+            source = best_aime if column == "aime24" else best_math
+            ours = grader = decoding = step = path = None
+            if source is not None:
+                path, metrics = source
+                step = metrics["step"]
+                bench = metrics["benchmarks"]["aime24" if column == "aime24" else "math500"]
+                grader, decoding = bench.get("grader"), bench.get("decoding")
+                if column in ("math500", "aime24"):
+                    ours = bench["accuracy"]
+                else:
+                    subjects = {subject_key(name): value for name, value in (bench.get("subjects") or {}).items()}
+                    ours = subjects.get(column)
+            theirs = paper.get((row_name, column))
+            records.append(
+                {
+                    "row": row_name,
+                    "column": column,
+                    "ours": None if ours is None else round(ours, 1),
+                    "paper": theirs,
+                    "diff": None if ours is None or theirs is None else round(round(ours, 1) - theirs, 1),
+                    "step": step,
+                    "selection": "best AIME24" if column == "aime24" else "best MATH500",
+                    "size": (sizes or {}).get(row_name, ""),
+                    "examples": (examples or {}).get(row_name, ""),
+                    "grader": grader,
+                    "decoding": decoding,
+                    "scale": scale,
+                    "config_hash": (config_hashes or {}).get(row_name, ""),
+                    "metrics_file": "" if path is None else str(path),
+                }
+            )
+    return records
+
+
+def table3_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str) -> str:
+    title = f"# Table 3: 1(few)-shot RLVR by MATH500 subject — {model}"
+    if scale == "miniature":
+        title += " — MINIATURE run (tiny random model, few steps and problems; not comparable to the paper)"
+    lines = [
+        title,
+        "",
+        "Each cell: ours (paper). Step: the checkpoint with the best MATH500, which gives the subject columns and",
+        "MATH500; AIME24 is its own best checkpoint (step in brackets), as in the paper (best per benchmark).",
+        "",
+        "| Dataset | Size | DSR-sub idx | Step | "
+        + " | ".join(TABLE3_TITLES[c] for c in TABLE3_COLUMNS)
+        + " | config |",
+        "|---|---|---|---|" + "---|" * len(TABLE3_COLUMNS) + "---|",
+    ]
+    by_row: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for record in records:
+        by_row.setdefault(record["row"], {})[record["column"]] = record
+    for row_name, cells in by_row.items():
+        math = cells["math500"]
+        parts = []
+        for column in TABLE3_COLUMNS:
+            cell = cells[column]
+            paper = "–" if cell["paper"] is None else _cell(cell["paper"])
+            # n/a: the benchmark ran but none of its (limited) problems is from this subject
+            ours = "n/a" if cell["ours"] is None and cell["metrics_file"] else _cell(cell["ours"])
+            text = f"{ours} ({paper})"
+            if column == "aime24" and cell["step"] is not None:
+                text += f" [{cell['step']}]"
+            parts.append(text)
+        step = "–" if math["step"] is None else math["step"]
+        lines.append(
+            f"| {row_name} | {math['size']} | {math['examples'] or '–'} | {step} | "
+            + " | ".join(parts)
+            + f" | {math['config_hash']} |"
+        )
+    lines += [
+        "",
+        "n/a: no evaluated MATH500 problem of that subject. Sources: the `metrics_file` column of table3.csv.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_table3(records: Sequence[Mapping[str, Any]], model: str, scale: str, md_path: Path, csv_path: Path) -> None:
+    fields = list(records[0].keys()) if records else ["row", "column"]
+    lines = [",".join(fields)]
+    for record in records:
+        lines.append(",".join(_csv_field(record[field]) for field in fields))
+    atomic_write_text(Path(csv_path), "\n".join(lines) + "\n")
+    atomic_write_text(Path(md_path), table3_markdown(records, model, scale))

@@ -1,8 +1,13 @@
-"""Example selection: rank DSR-sub by historical variance and build the duplicated 1/few-shot training sets.
+"""Example selection: rank DSR-sub by a historical score and build the duplicated 1/few-shot training sets.
 
-Faithful to the authors' `data_selection.py`: the score is the population std (`np.std`) of each example's
-training-accuracy history, sorted descending with a stable sort, so ties keep the history file's key order
-(which decides pi1209 among the zero-variance examples).
+Faithful to the authors' `data_selection.py`: the paper's score is the population std (`np.std`) of each
+example's training-accuracy history, sorted descending with a stable sort, so ties keep the history file's key
+order (which decides pi1209 among the zero-variance examples). The other scores (`var`, `mean` = difficulty,
+`random`, `lim` = LIMR-style learning impact) rank the same way.
+
+Example-set names: `pi<i>` (rank i), unions `pi1_pi13`, rank ranges `pi1_to_pi16`, `random<k>` (k DSR-sub
+examples drawn with the selection seed), `dsr_sub`, `math_train`. Sets of k examples are duplicated to the batch
+size with equal, blocked copies (128 / 16 = 8 of each for 16 examples).
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ import pandas as pd
 
 SCORES = ("std", "var", "mean", "random", "lim")
 _PI_SET = re.compile(r"^pi\d+(_pi\d+)*$")
+_PI_RANGE = re.compile(r"^pi(\d+)_to_pi(\d+)$")
+_RANDOM_SET = re.compile(r"^random(\d+)$")
+
+# The single examples the paper names (Table 3 and §5.3): marked in the score-distribution figure.
+PAPER_NAMED = (1, 2, 3, 4, 7, 11, 13, 16, 17, 605, 606, 1201, 1207, 1208, 1209)
 
 
 class SelectionError(ValueError):
@@ -76,12 +86,45 @@ def read_ranking(path: Path) -> pd.DataFrame:
 
 
 def pi_ranks(name: str) -> list[int]:
-    """`pi1_pi13` -> [1, 13]."""
+    """`pi1_pi13` -> [1, 13]; `pi1_to_pi16` -> [1, ..., 16]."""
+    span = _PI_RANGE.match(name)
+    if span:
+        first, last = int(span.group(1)), int(span.group(2))
+        if first < 1 or last < first:
+            raise SelectionError(f"example set {name!r}: a rank range must run upwards from pi1 or later")
+        return list(range(first, last + 1))
     if not _PI_SET.match(name):
         raise SelectionError(
-            f"unknown example set {name!r}: expected pi<i>, a union like pi1_pi13, dsr_sub or math_train"
+            f"unknown example set {name!r}: expected pi<i>, a union like pi1_pi13, a range like pi1_to_pi16, "
+            "random<k>, dsr_sub or math_train"
         )
     return [int(part[2:]) for part in name.split("_")]
+
+
+def needs_ranking(name: str) -> bool:
+    """Whether an example set is chosen by rank (pi sets and ranges), so needs the ranking to be built."""
+    return name not in ("dsr_sub", "math_train") and not _RANDOM_SET.match(name)
+
+
+def set_size(name: str, dsr_sub_size: int = 1209, math_train_size: int = 7500) -> int:
+    """Number of distinct examples an example set trains on (Table 3's "Size" column)."""
+    if name == "dsr_sub":
+        return dsr_sub_size
+    if name == "math_train":
+        return math_train_size
+    drawn = _RANDOM_SET.match(name)
+    if drawn:
+        return int(drawn.group(1))
+    return len(set(pi_ranks(name)))
+
+
+def random_indices(dsr_sub: pd.DataFrame, count: int, seed: int) -> list[int]:
+    """`random<k>`: k distinct DSR-sub indices drawn with `random.Random(seed)` (the paper's "Random" 16-shot set
+    is 16 random DSR-sub examples whose identities it does not give)."""
+    indices = [int(info["index"]) for info in dsr_sub["extra_info"]]
+    if not 1 <= count <= len(indices):
+        raise SelectionError(f"example set 'random{count}': DSR-sub has {len(indices)} examples")
+    return random.Random(seed).sample(indices, count)
 
 
 def indices_for(name: str, ranking: pd.DataFrame) -> list[int]:
@@ -108,8 +151,9 @@ def make_dataset(
     ranking: pd.DataFrame | None,
     batch_size: int,
     math_train: pd.DataFrame | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """The verl-format training frame for an example set name."""
+    """The verl-format training frame for an example set name (`seed` draws the `random<k>` sets)."""
     if name == "dsr_sub":
         return dsr_sub.reset_index(drop=True)
     if name == "math_train":
@@ -118,12 +162,42 @@ def make_dataset(
         # Two MATH train solutions box nothing; an empty label can never be matched, so they are not trained on.
         labelled = math_train["reward_model"].map(lambda rm: str(rm["ground_truth"]).strip() != "")
         return math_train[labelled].reset_index(drop=True)
-    if ranking is None:
+    drawn = _RANDOM_SET.match(name)
+    if drawn:
+        wanted = random_indices(dsr_sub, int(drawn.group(1)), seed)
+    elif ranking is None:
         raise SelectionError(f"example set {name!r} needs a ranking")
+    else:
+        wanted = indices_for(name, ranking)
     position = {int(info["index"]): row for row, info in enumerate(dsr_sub["extra_info"])}
     chosen = []
-    for index in indices_for(name, ranking):
+    for index in wanted:
         if index not in position:
             raise SelectionError(f"example set {name!r}: DSR-sub has no row with extra_info.index {index}")
         chosen.append(position[index])
     return duplicate_to_batch(dsr_sub.iloc[chosen].reset_index(drop=True), batch_size)
+
+
+def collect_history(done_path: Path, checkpoint_dir: Path, step: int) -> dict[str, list[float]]:
+    """Our own history (`selection.history: recomputed`): the one recorded at `step` by the full-set DSR-sub run.
+
+    The run's done file must list the step, and the checkpoint must be complete (its marker written after the
+    history), so a half-written checkpoint is never ranked.
+    """
+    import json
+
+    from oneshot_rlvr.data import load_history
+    from oneshot_rlvr.training import HISTORY_FILE, complete_checkpoints
+
+    done = json.loads(Path(done_path).read_text())
+    if step not in done.get("steps", []):
+        raise SelectionError(f"{done_path}: the run saved steps {done.get('steps')}, not step {step}")
+    complete = dict(complete_checkpoints(Path(checkpoint_dir)))
+    if step not in complete:
+        raise SelectionError(f"{checkpoint_dir}: checkpoint-{step} is missing or incomplete")
+    return load_history(complete[step] / HISTORY_FILE)
+
+
+def history_means(history: Mapping[str, Sequence[float]]) -> dict[int, float]:
+    """Mean historical training accuracy per DSR-sub index (for the score-distribution figure)."""
+    return {int(key): float(np.mean(values)) if len(values) else float("nan") for key, values in history.items()}

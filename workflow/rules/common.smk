@@ -16,9 +16,10 @@ BASE = oc.BASE_RUN
 
 
 wildcard_constraints:
-    run="|".join([BASE, *RUNS]),
+    # configured runs, and the derived ones (oc.derived_run): the history run and one run per example-set name
+    run="|".join([BASE, *RUNS, oc.HISTORY_RUN, oc.EXAMPLE_SET_PATTERN]),
     step=r"\d+",
-    dataset=r"dsr_sub|math_train|pi\d+(_pi\d+)*",
+    dataset=oc.EXAMPLE_SET_PATTERN,
 
 
 def data_file(name):
@@ -53,7 +54,7 @@ def evaluation_spec_json(wildcards):
 
 
 def run_dataset(wildcards):
-    return f"results/datasets/{config['runs'][wildcards.run]['dataset']}.parquet"
+    return f"results/datasets/{oc.training_spec(config, wildcards.run)['dataset']}.parquet"
 
 
 def checkpoint_model(wildcards):
