@@ -150,8 +150,20 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_model, dsr_dataset, tm
 
     spec = tiny_spec(tiny_model, max_steps=6, save_steps=1)
     checkpoints, done = tmp_path / "checkpoints", tmp_path / "done.json"
-    command = ["oneshot-rlvr", "train", "--run", "dsr_sub", "--spec", json.dumps(spec), "--dataset",
-               str(dsr_dataset), "--checkpoint-dir", str(checkpoints), "--done", str(done)]
+    command = [
+        "oneshot-rlvr",
+        "train",
+        "--run",
+        "dsr_sub",
+        "--spec",
+        json.dumps(spec),
+        "--dataset",
+        str(dsr_dataset),
+        "--checkpoint-dir",
+        str(checkpoints),
+        "--done",
+        str(done),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not training.complete_checkpoints(checkpoints) and time.time() < deadline and process.poll() is None:
@@ -169,3 +181,23 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_model, dsr_dataset, tm
     history = json.loads((checkpoints / "checkpoint-6" / training.HISTORY_FILE).read_text())
     assert sum(len(values) for values in history.values()) == 6 * spec["prompts_per_step"]
     assert all((path / training.COMPLETE_MARKER).exists() for path in checkpoints.glob("checkpoint-*"))
+
+
+def test_changed_training_data_does_not_resume_old_checkpoints(tmp_path):
+    import pandas as pd
+
+    dataset = tmp_path / "a.parquet"
+    pd.DataFrame({"x": [1]}).to_parquet(dataset)
+    spec = {"run": "pi1", "learning_rate": 1e-6, "max_steps": 4}
+    checkpoints = tmp_path / "checkpoints"
+    assert training.set_aside_stale_checkpoints(checkpoints, training.trajectory_fingerprint(spec, dataset)) is None
+    (checkpoints / "checkpoint-2").mkdir()
+    # More steps: same trajectory, resumable.
+    longer = training.trajectory_fingerprint({**spec, "max_steps": 8}, dataset)
+    assert training.set_aside_stale_checkpoints(checkpoints, longer) is None
+    assert (checkpoints / "checkpoint-2").exists()
+    # Other data: the old checkpoints are moved aside, not deleted.
+    pd.DataFrame({"x": [2]}).to_parquet(dataset)
+    moved = training.set_aside_stale_checkpoints(checkpoints, training.trajectory_fingerprint(spec, dataset))
+    assert moved is not None and (moved / "checkpoint-2").exists()
+    assert not list(checkpoints.glob("checkpoint-*"))

@@ -241,6 +241,42 @@ def remove_partial_checkpoints(output_dir: Path) -> list[Path]:
     return removed
 
 
+# Settings that do not change what the first N steps compute: a run may resume across changes to these.
+_RESUMABLE_KEYS = ("max_steps", "save_steps", "runtime_min", "mem_mb", "gpus", "distributed", "report_to", "run")
+RUN_FINGERPRINT_FILE = "run_fingerprint.json"
+
+
+def trajectory_fingerprint(spec: Mapping[str, Any], dataset_path: Path) -> str:
+    """Hash of everything that shapes the training trajectory: settings, model and training-set content."""
+    import hashlib
+
+    from oneshot_rlvr.config import spec_hash
+
+    digest = hashlib.sha256(Path(dataset_path).read_bytes()).hexdigest() if Path(dataset_path).exists() else ""
+    settings = {key: value for key, value in spec.items() if key not in _RESUMABLE_KEYS}
+    return spec_hash({"settings": settings, "dataset_sha256": digest})
+
+
+def set_aside_stale_checkpoints(checkpoint_dir: Path, fingerprint: str) -> Path | None:
+    """Checkpoints of a different trajectory (changed data or settings) are moved aside, not resumed from.
+
+    Nothing is deleted: the old folder is renamed `<dir>.stale-<its fingerprint>`.
+    """
+    marker = checkpoint_dir / RUN_FINGERPRINT_FILE
+    moved = None
+    if checkpoint_dir.exists() and any(checkpoint_dir.glob("checkpoint-*")):
+        previous = json.loads(marker.read_text())["fingerprint"] if marker.exists() else "unknown"
+        if previous != fingerprint:
+            moved = checkpoint_dir.with_name(f"{checkpoint_dir.name}.stale-{previous}")
+            if moved.exists():
+                shutil.rmtree(moved)
+            checkpoint_dir.rename(moved)
+            print(f"checkpoints in {checkpoint_dir} belong to other settings or data; moved to {moved}", flush=True)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(marker, {"fingerprint": fingerprint})
+    return moved
+
+
 def _make_callback(recorder: HistoryRecorder, spec: Mapping[str, Any]):
     from transformers import TrainerCallback
 
@@ -502,7 +538,7 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
             "GPU machine, or set training.use_vllm=false for CPU runs"
         )
     checkpoint_dir = Path(checkpoint_dir)
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    set_aside_stale_checkpoints(checkpoint_dir, trajectory_fingerprint(spec, Path(dataset_path)))
     remove_partial_checkpoints(checkpoint_dir)
     complete = complete_checkpoints(checkpoint_dir)
     resume_from = complete[-1][1] if complete else None
