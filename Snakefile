@@ -18,9 +18,15 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/sweep.smk"
 
 
+# Targets and cheap steps run in the main Snakemake process, never as cluster jobs (fetch_data needs the
+# internet, which compute nodes often lack).
 localrules:
     all,
     reproduce_table1,
+    fetch_data,
+    rank_examples,
+    make_dataset,
+    report_table1,
     sweep_1shot,
 
 

@@ -9,6 +9,8 @@ rule fetch_data:
         local=f"--local-data-dir {config['local_data_dir']}" if config.get("local_data_dir") else "",
     log:
         "logs/fetch_data.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -29,6 +31,8 @@ rule build_tiny_model:
         "logs/build_tiny_model.log",
     benchmark:
         "benchmarks/rules/build_tiny_model.tsv"
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=2000,

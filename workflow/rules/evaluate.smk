@@ -23,6 +23,8 @@ rule evaluate_checkpoint:
         "logs/evaluate_checkpoint/{run}/step{step}.log",
     benchmark:
         "benchmarks/rules/evaluate_checkpoint/{run}/step{step}.tsv"
+    conda:
+        "../envs/oneshot-rlvr-gpu.yaml"
     threads: 1
     resources:
         mem_mb=evaluation_resource("mem_mb"),

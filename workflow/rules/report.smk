@@ -14,6 +14,8 @@ rule report_table1:
         scale=config["report"]["scale"],
     log:
         "logs/report_table1.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=1000,

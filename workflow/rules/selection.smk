@@ -48,6 +48,8 @@ rule collect_history:
         step=oc.history_step(config),
     log:
         "logs/collect_history.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -67,6 +69,8 @@ rule rank_examples:
         seed=config["selection"]["seed"],
     log:
         "logs/rank_examples.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -87,6 +91,8 @@ rule make_dataset:
         ranking=ranking_arg,
     log:
         "logs/make_dataset/{dataset}.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -109,6 +115,8 @@ rule plot_score_distribution:
         marks=figure_marks(),
     log:
         "logs/plot_score_distribution.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=2000,

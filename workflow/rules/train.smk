@@ -16,8 +16,11 @@ rule train_grpo:
         "logs/train_grpo/{run}.log",
     benchmark:
         "benchmarks/rules/train_grpo/{run}.tsv"
+    conda:
+        "../envs/oneshot-rlvr-gpu.yaml"
     threads: 2
-    retries: 1
+    # Each retry resumes from the last complete checkpoint, with a longer wall time (train_runtime).
+    retries: 2
     resources:
         mem_mb=lambda wc: oc.training_spec(config, wc.run)["mem_mb"],
         runtime=train_runtime,
