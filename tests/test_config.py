@@ -96,3 +96,21 @@ def test_cli_error_is_one_line_naming_the_key():
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "training.temperature" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "steps", "response"),
+    [
+        ("qwen2.5-math-1.5b", 2000, 3072),
+        ("qwen2.5-math-7b", 1000, 3072),
+        ("llama-3.2-3b-instruct", 1000, 3072),
+        ("deepseek-r1-distill-qwen-1.5b", 1200, 8192),
+    ],
+)
+def test_show_config_per_paper_model(model, steps, response):
+    """Per-model settings of [P B.4]; everything else is the shared recipe."""
+    config = oc.load_config(overrides=[f"runs.probe={{dataset: pi1, model: {model}}}"])
+    resolved = resolved_training_config(oc.training_spec(config, "probe"), world_size=8)
+    assert resolved["total_steps"] == steps and resolved["trl"]["max_completion_length"] == response
+    assert resolved["completions_per_step"] == 1024 and resolved["trl"]["learning_rate"] == 1e-6
+    assert resolved["trl"]["beta"] == 0.001 and resolved["trl"]["entropy_coef"] == 0.001

@@ -113,6 +113,7 @@ def model_key(config: Mapping[str, Any], run: str) -> str:
 def model_spec(config: Mapping[str, Any], key: str) -> dict[str, Any]:
     spec = dict(config["models"][key])
     spec.pop("evaluation", None)  # per-model evaluation overrides: merged by evaluation_spec, not training
+    spec.pop("training", None)  # per-model training overrides: merged by training_spec
     spec.setdefault("prompt_template", "qwen25-math-cot")
     spec.setdefault("build", False)
     spec["key"] = key
@@ -120,9 +121,10 @@ def model_spec(config: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 
 def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
-    """Everything `oneshot-rlvr train` needs for one run: the shared settings with the run's overrides."""
+    """Everything `oneshot-rlvr train` needs for one run: shared settings < the model's < the run's overrides."""
     run_cfg = _require_run(config, run)
-    settings = deep_merge(config["training"], run_cfg.get("training", {}))
+    model_overrides = config["models"][model_key(config, run)].get("training", {})
+    settings = deep_merge(deep_merge(config["training"], model_overrides), run_cfg.get("training", {}))
     if settings["save_steps"] > settings["max_steps"]:
         raise ConfigError(
             f"invalid config key 'training.save_steps' for run {run!r}: "

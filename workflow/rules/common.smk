@@ -91,5 +91,14 @@ def table1_hash_args(wildcards):
     return " ".join(hashes)
 
 
+def train_launcher(wildcards):
+    """`oneshot-rlvr` for one process; `accelerate launch` with the configured strategy across the job's GPUs."""
+    spec = oc.training_spec(config, wildcards.run)
+    if spec["gpus"] <= 1:
+        return "oneshot-rlvr"
+    accelerate_config = f"{workflow.basedir}/workflow/accelerate/{spec['distributed']}.yaml"
+    return f"accelerate launch --config_file {accelerate_config} --num_processes {spec['gpus']} -m oneshot_rlvr.cli"
+
+
 def train_runtime(wildcards, attempt):
     return oc.training_spec(config, wildcards.run)["runtime_min"] * attempt
