@@ -166,12 +166,17 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
     return "\n".join(lines)
 
 
-def write_table1(records: Sequence[Mapping[str, Any]], model: str, scale: str, md_path: Path, csv_path: Path) -> None:
+def write_records_csv(records: Sequence[Mapping[str, Any]], csv_path: Path) -> None:
+    """A table's long-format records as CSV (one column per record key), written atomically."""
     fields = list(records[0].keys()) if records else ["row", "column"]
     lines = [",".join(fields)]
     for record in records:
         lines.append(",".join(_csv_field(record[field]) for field in fields))
     atomic_write_text(Path(csv_path), "\n".join(lines) + "\n")
+
+
+def write_table1(records: Sequence[Mapping[str, Any]], model: str, scale: str, md_path: Path, csv_path: Path) -> None:
+    write_records_csv(records, csv_path)
     atomic_write_text(Path(md_path), table1_markdown(records, model, scale))
 
 
@@ -330,9 +335,5 @@ def table3_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
 
 
 def write_table3(records: Sequence[Mapping[str, Any]], model: str, scale: str, md_path: Path, csv_path: Path) -> None:
-    fields = list(records[0].keys()) if records else ["row", "column"]
-    lines = [",".join(fields)]
-    for record in records:
-        lines.append(",".join(_csv_field(record[field]) for field in fields))
-    atomic_write_text(Path(csv_path), "\n".join(lines) + "\n")
+    write_records_csv(records, csv_path)
     atomic_write_text(Path(md_path), table3_markdown(records, model, scale))
