@@ -23,6 +23,19 @@ def shared_data() -> Path:
     return path
 
 
+# The miniature made smaller for the Snakemake end-to-end tests (test_workflow, test_slurm); same DAG and code paths.
+WORKFLOW_TEST_OVERRIDES = {
+    "tiny_model": {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "vocab_size": 1024,
+        "tokenizer_corpus_rows": 400,
+        "warm_start_steps": 30,
+    },
+    "training": {"max_steps": 2, "save_steps": 1, "report_to": "none"},
+}
+
+
 TINY_TEST_SETTINGS = {
     "vocab_size": 1024,
     "hidden_size": 32,

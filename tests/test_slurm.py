@@ -18,22 +18,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import WORKFLOW_TEST_OVERRIDES
 
 from oneshot_rlvr.config import REPO_ROOT
 from oneshot_rlvr.training import COMPLETE_MARKER
 
 REQUIRE_ENV = "ONESHOT_RLVR_REQUIRE_SLURM"
 
-# The miniature made smaller for the suite (as in test_workflow.py); the DAG and every code path are the same.
+# The miniature made smaller for the suite (conftest.WORKFLOW_TEST_OVERRIDES); the DAG and every code path are the same.
 OVERRIDES = {
-    "tiny_model": {
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "vocab_size": 1024,
-        "tokenizer_corpus_rows": 400,
-        "warm_start_steps": 30,
-    },
-    "training": {"max_steps": 2, "save_steps": 1, "report_to": "none"},
+    **WORKFLOW_TEST_OVERRIDES,
     # Fewer problems than the miniature: these tests compare runs, they do not need the benchmarks' size.
     "evaluation": {
         "benchmarks": {

@@ -10,20 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import WORKFLOW_TEST_OVERRIDES as TEST_OVERRIDES
 
 from oneshot_rlvr.config import REPO_ROOT
-
-# Smaller than config/tiny.yaml so the suite stays quick; the DAG and every code path are the same.
-TEST_OVERRIDES = {
-    "tiny_model": {
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "vocab_size": 1024,
-        "tokenizer_corpus_rows": 400,
-        "warm_start_steps": 30,
-    },
-    "training": {"max_steps": 2, "save_steps": 1, "report_to": "none"},
-}
 
 
 def copy_workflow(dest: Path) -> Path:

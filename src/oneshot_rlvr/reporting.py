@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
+from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS, MATH_SUBJECT_CONFIGS
 from oneshot_rlvr.io import atomic_write_text
 
 COLUMN_TITLES = {
@@ -103,9 +103,7 @@ def table1(
                 {
                     "row": row_name,
                     "column": column,
-                    "ours": None if ours is None else round(ours, 1),
-                    "paper": theirs,
-                    "diff": None if ours is None or theirs is None else round(round(ours, 1) - theirs, 1),
+                    **compare_cell(ours, theirs),
                     "step": metrics["step"],
                     "selection": "best 6-benchmark average",
                     "grader": grader,
@@ -118,6 +116,16 @@ def table1(
                 }
             )
     return records
+
+
+def compare_cell(ours: float | None, theirs: float | None) -> dict[str, float | None]:
+    """Our number rounded as the paper rounds (0.1), the paper's, and the difference (None where one is missing)."""
+    rounded = None if ours is None else round(ours, 1)
+    return {
+        "ours": rounded,
+        "paper": theirs,
+        "diff": None if rounded is None or theirs is None else round(rounded - theirs, 1),
+    }
 
 
 def _cell(value: float | None) -> str:
@@ -194,15 +202,8 @@ __all__ = ["ALL_BENCHMARKS", "best_checkpoint", "paper_numbers", "table1", "writ
 # Table 3: 1(few)-shot performance by MATH500 subject (the example sweep)
 # ----------------------------------------------------------------------------------------------------------
 
-MATH500_SUBJECTS = (
-    "algebra",
-    "counting_and_probability",
-    "geometry",
-    "intermediate_algebra",
-    "number_theory",
-    "prealgebra",
-    "precalculus",
-)
+# The MATH subjects (the same seven as the MATH train configs), as Table 3's columns.
+MATH500_SUBJECTS = MATH_SUBJECT_CONFIGS
 TABLE3_COLUMNS = [*MATH500_SUBJECTS, "math500", "aime24"]
 TABLE3_TITLES = {
     "algebra": "Alg",
@@ -273,9 +274,7 @@ def table3(
                 {
                     "row": row_name,
                     "column": column,
-                    "ours": None if ours is None else round(ours, 1),
-                    "paper": theirs,
-                    "diff": None if ours is None or theirs is None else round(round(ours, 1) - theirs, 1),
+                    **compare_cell(ours, theirs),
                     "step": step,
                     "selection": "best AIME24" if column == "aime24" else "best MATH500",
                     "size": (sizes or {}).get(row_name, ""),
