@@ -13,7 +13,7 @@ from PIL import Image
 
 from oneshot_rlvr import cli, figures, training
 from oneshot_rlvr import config as oc
-from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS, MATH_SUBJECT_CONFIGS
+from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 
 PROBLEM = "test/intermediate_algebra/428.json"
@@ -76,7 +76,9 @@ def write_log(root: Path, run: str, steps: int, objective: str = "verl") -> Path
                 "accuracy": min(1.0, 0.25 * step),
                 "reward": min(1.0, 0.25 * step),
                 "trl": trl,
-                "samples": [{"index": 124, "label": "12.8", "correct": step > 1, "completion": f"r{step} \\boxed{{12.8}}"}],
+                "samples": [
+                    {"index": 124, "label": "12.8", "correct": step > 1, "completion": f"r{step} \\boxed{{12.8}}"}
+                ],
             }
         )
     path = root / "results" / "runs" / run / "train_log.jsonl"
@@ -110,10 +112,7 @@ EXPECTED_PANELS = {
     ],
     "figure5": ["MATH500", "6-benchmark average"],
     "figure6": [f"MATH500 {label}" for label in SUBJECT_LABELS.values()] + ["MATH500 (all)"],
-    **{
-        name: [figures.BENCHMARK_TITLES[key] for key in [*MATH_BENCHMARKS, "avg"]]
-        for name in figures.MODEL_FIGURES
-    },
+    **{name: [figures.BENCHMARK_TITLES[key] for key in [*MATH_BENCHMARKS, "avg"]] for name in figures.MODEL_FIGURES},
     "figure12": ["MATH500", "AIME24 (avg@n)", "6-benchmark average"],
     "figure15": ["pi1: responses with \\boxed{}", "pi1: test accuracy", "MATH500: accuracy against \\boxed{} share"],
     "figure16": ["pi1: policy-gradient loss norm", "pi1: training accuracy"],
