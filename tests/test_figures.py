@@ -17,6 +17,8 @@ from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 
 PROBLEM = "test/intermediate_algebra/428.json"
+# What the grader extracted at step 0 (unbalanced TeX, which mathtext would reject) and later.
+EXTRACTED = {False: "$\\frac{1", True: "3, 5, 7"}
 SUBJECT_LABELS = {
     "algebra": "Algebra",
     "counting_and_probability": "Counting & Probability",
@@ -54,7 +56,7 @@ def write_metrics(root: Path, run: str, step: int) -> Path:
         out / "math500.jsonl",
         [
             {"id": "other", "sample": 0, "response": "x", "correct": False, "extracted": None},
-            {"id": PROBLEM, "sample": 0, "response": response, "correct": step > 0, "extracted": "3, 5, 7"},
+            {"id": PROBLEM, "sample": 0, "response": response, "correct": step > 0, "extracted": EXTRACTED[step > 0]},
         ],
     )
     metrics = {"run": run, "step": step, "benchmarks": benchmarks, "grader": "default"}
@@ -108,7 +110,7 @@ EXPECTED_PANELS = {
     "figure4": [
         "training response length",
         "entropy of the policy on training rollouts",
-        "evaluation responses with rethink/recheck/recalculate",
+        "evaluation responses with reflection words",
     ],
     "figure5": ["MATH500", "6-benchmark average"],
     "figure6": [f"MATH500 {label}" for label in SUBJECT_LABELS.values()] + ["MATH500 (all)"],
@@ -214,7 +216,7 @@ def test_figure3_prints_the_chosen_responses(synthetic, tmp_path):
     inputs = inputs_for(synthetic, "figure3")
     panels = figures.draw(inputs, tmp_path / "f3.png", None)
     assert panels[0] == "step 0: training rollout (pi1, logged step 1, label 12.8: wrong)"
-    assert panels[1] == "step 0: math500 response (extracted 3, 5, 7: wrong)"
+    assert panels[1] == "step 0: math500 response (extracted $\\frac{1: wrong)"
     assert panels[2] == "step 2: training rollout (pi1, logged step 2, label 12.8: correct)"
     assert panels[5] == "step 4: math500 response (extracted 3, 5, 7: correct)"
     text = figures.shorten("line\n" * 40 + "final \\boxed{12.8}")

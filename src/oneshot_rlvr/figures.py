@@ -479,7 +479,8 @@ def _legend(fig, axes, colors, note: str | None = PAPER_LINE_NOTE, loc="lower ce
 
 
 def _title(fig, text: str, scale: str) -> None:
-    fig.suptitle(text + (MINIATURE_NOTE if scale == "miniature" else ""), fontsize=11)
+    # parse_math=False: problem texts carry unbalanced or unsupported TeX that mathtext would reject.
+    fig.suptitle(text + (MINIATURE_NOTE if scale == "miniature" else ""), fontsize=11, parse_math=False)
 
 
 def _finish(fig, name: str, png: Path, pdf: Path | None) -> list[str]:
@@ -620,8 +621,8 @@ def figure4(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[st
         runs,
         colors,
         "reflection",
-        "evaluation responses with rethink/recheck/recalculate",
-        "responses (count, 6 math benchmarks)",
+        "evaluation responses with reflection words",
+        "responses with rethink/recheck/recalculate (count)",
         paper=False,
     )
     _title(fig, "Figure 4: response length, entropy and self-reflection over training", inputs.scale)
@@ -852,7 +853,7 @@ def figure3(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[st
 
 def _text_cell(ax, header: str, body: str, paper: str | None) -> None:
     ax.set_axis_off()
-    ax.set_title(header, loc="left", fontsize=8, fontweight="bold")
+    ax.set_title(header, loc="left", fontsize=8, fontweight="bold", parse_math=False)
     ax.text(0.0, 1.0, body, va="top", ha="left", family="monospace", fontsize=6.2, transform=ax.transAxes,
             parse_math=False)  # fmt: skip
     if paper:
