@@ -281,6 +281,13 @@ def test_figure_plan_errors_name_the_config_key():
         figures.figure_plan(figure_config(), "figure13")
 
 
+def test_targets_cover_every_figure_once():
+    drawn = [name for names in figures.FIGURE_TARGETS.values() for name in names]
+    assert sorted(drawn) == sorted(figures.FIGURE_NAMES)
+    assert figures.FIGURE_TARGETS["figures7_11"] == ("figure7", "figure8", "figure9", "figure10", "figure11")
+    assert figures.figure_files("figure1") == ["reports/figures/figure1.png", "reports/figures/figure1.pdf"]
+
+
 def test_default_figure_config_names_the_agreed_runs():
     config = oc.load_config()
     assert config["figures"]["figure1"]["runs"] == ["pi1", "pi13", "pi1_pi13", "dsr_sub", "math_train",

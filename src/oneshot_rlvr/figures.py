@@ -152,8 +152,12 @@ MODEL_FIGURES = ("figure7", "figure8", "figure9", "figure10", "figure11")
 LOG_FIGURES = frozenset({"figure2", "figure3", "figure4", "figure16"})
 SINGLE_RUN_FIGURES = frozenset({"figure3", "figure15", "figure16"})
 # Snakemake targets -> the figures they draw (`all_figures` draws them all).
-FIGURE_TARGETS = {name: (name,) for name in FIGURE_NAMES if name not in MODEL_FIGURES}
-FIGURE_TARGETS["figures7_11"] = MODEL_FIGURES
+FIGURE_TARGETS: dict[str, tuple[str, ...]] = {}
+for _name in FIGURE_NAMES:
+    if _name in MODEL_FIGURES:
+        FIGURE_TARGETS["figures7_11"] = MODEL_FIGURES
+    else:
+        FIGURE_TARGETS[_name] = (_name,)
 FIGURE_DIR = "reports/figures"
 
 # Run-name prefixes of the other models (runs.md) -> the model name of the paper's tables.
