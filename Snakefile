@@ -16,6 +16,8 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/sweep.smk"
+include: "workflow/rules/figure_inputs.smk"
+include: "workflow/rules/figures.smk"
 
 
 # Targets and cheap steps run in the main Snakemake process, never as cluster jobs (fetch_data needs the
@@ -44,6 +46,76 @@ rule sweep_1shot:
         "reports/table3.csv",
         "reports/figures/score_distribution.png",
         "reports/figures/score_distribution.pdf",
+
+
+# The paper's figures (reports/figures/<name>.png and .pdf; runs per figure: config key `figures`).
+localrules:
+    figure1,
+    figure2,
+    figure3,
+    figure4,
+    figure5,
+    figure6,
+    figures7_11,
+    figure12,
+    figure15,
+    figure16,
+    all_figures,
+
+
+rule figure1:
+    input:
+        FIGURE_ARTEFACTS["figure1"],
+
+
+rule figure2:
+    input:
+        FIGURE_ARTEFACTS["figure2"],
+
+
+rule figure3:
+    input:
+        FIGURE_ARTEFACTS["figure3"],
+
+
+rule figure4:
+    input:
+        FIGURE_ARTEFACTS["figure4"],
+
+
+rule figure5:
+    input:
+        FIGURE_ARTEFACTS["figure5"],
+
+
+rule figure6:
+    input:
+        FIGURE_ARTEFACTS["figure6"],
+
+
+rule figures7_11:
+    input:
+        FIGURE_ARTEFACTS["figures7_11"],
+
+
+rule figure12:
+    input:
+        FIGURE_ARTEFACTS["figure12"],
+
+
+rule figure15:
+    input:
+        FIGURE_ARTEFACTS["figure15"],
+
+
+rule figure16:
+    input:
+        FIGURE_ARTEFACTS["figure16"],
+
+
+rule all_figures:
+    input:
+        FIGURE_FILES,
 
 
 rule all:

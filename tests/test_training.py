@@ -44,6 +44,48 @@ def test_rewards_outcome_and_format():
     assert recorder.history == {"124": [0.5], "5": [0.0]}
 
 
+def test_training_log_combines_ranks_and_trl_values():
+    log = training.TrainingLog(samples_per_step=3)
+    other_rank = training.TrainingLog(samples_per_step=3)
+    log.add(1, [7, 7], ["12.8", "12.8"], ["a \\boxed{12.8}", "b"], [1.0, 0.0], [1.0, 0.0])
+    other_rank.add(1, [7, 7], ["12.8", "12.8"], ["c", "d"], [1.0, 1.0], [1.0, 1.0])
+    log.add(2, [9], ["4"], ["x" * (training.LOG_SAMPLE_MAX_CHARS + 10)], [0.0], [1.0])
+    history = [
+        {"step": 1, "loss": 0.5, "entropy": 0.7, "completions/mean_length": 20.0},
+        {"step": 1, "grad_norm": float("nan")},
+        {"step": 3, "loss": 9.0},
+    ]
+    rows = log.rows([log.take_pending(), other_rank.take_pending()], history)
+    assert [row["step"] for row in rows] == [1, 2]
+    assert rows[0]["rollouts"] == 4 and rows[0]["accuracy"] == 0.75 and rows[0]["reward"] == 0.75
+    # at most samples_per_step rollouts, first rank first; NaN becomes null
+    assert [s["completion"] for s in rows[0]["samples"]] == ["a \\boxed{12.8}", "b", "c"]
+    assert rows[0]["trl"] == {"loss": 0.5, "entropy": 0.7, "completions/mean_length": 20.0, "grad_norm": None}
+    # the format reward can pay a wrong answer: accuracy 0, reward 1
+    assert rows[1]["accuracy"] == 0.0 and rows[1]["reward"] == 1.0 and rows[1]["trl"] == {}
+    assert len(rows[1]["samples"][0]["completion"]) == training.LOG_SAMPLE_MAX_CHARS
+    assert log.take_pending() == {}
+
+
+def test_read_train_log_checks_every_step(tmp_path):
+    from oneshot_rlvr.io import atomic_write_jsonl
+
+    for step, steps in ((2, [1, 2]), (4, [3, 4])):
+        checkpoint = tmp_path / f"checkpoint-{step}"
+        atomic_write_jsonl(checkpoint / training.TRAIN_LOG_FILE, [{"step": s, "accuracy": 0.5} for s in steps])
+        (checkpoint / training.COMPLETE_MARKER).write_text("{}")
+    (tmp_path / "checkpoint-6").mkdir()  # partial: ignored
+    assert [row["step"] for row in training.read_train_log(tmp_path)] == [1, 2, 3, 4]
+    atomic_write_jsonl(tmp_path / "checkpoint-4" / training.TRAIN_LOG_FILE, [{"step": 4}])
+    with pytest.raises(training.TrainingError, match="checkpoint-4.*expected steps 3..4"):
+        training.read_train_log(tmp_path)
+    (tmp_path / "checkpoint-2" / training.TRAIN_LOG_FILE).unlink()
+    with pytest.raises(training.TrainingError, match="checkpoint-2/train_log.jsonl does not exist"):
+        training.read_train_log(tmp_path)
+    with pytest.raises(training.TrainingError, match="no complete checkpoint"):
+        training.read_train_log(tmp_path / "none")
+
+
 def test_batch_layout_and_its_errors():
     spec = oc.training_spec(oc.load_config(), "pi1")
     assert training.batch_layout(spec, world_size=8)["gradient_accumulation_steps"] == 8
@@ -100,6 +142,21 @@ def test_train_then_resume_to_more_steps(tiny_model, dsr_dataset, tmp_path):
         assert final[key][: len(values)] == values
     done = json.loads((tmp_path / "done.json").read_text())
     assert done["max_steps"] == 4 and done["history_entries"] == 8
+
+    # The training log: one row per step across the resume, each with 2 prompts x 4 rollouts, TRL's values and
+    # sampled rollouts whose correctness agrees with the step's accuracy.
+    log = training.read_train_log(checkpoints)
+    assert [row["step"] for row in log] == [1, 2, 3, 4]
+    for row in log:
+        assert row["rollouts"] == 8 and row["accuracy"] * 8 == int(row["accuracy"] * 8)
+        assert {"entropy", "completions/mean_length", "policy_loss", "policy_loss_abs", "kl"} <= set(row["trl"])
+        assert row["trl"]["policy_loss_abs"] >= abs(row["trl"]["policy_loss"]) - 1e-9
+        assert len(row["samples"]) == training.LOG_SAMPLES_PER_STEP
+        assert all(sample["index"] in map(int, final) for sample in row["samples"])
+        if row["accuracy"] == 0:
+            assert not any(sample["correct"] for sample in row["samples"])
+    # Per-step accuracy agrees with the recorded history (one example per prompt, 4 rollouts each).
+    assert sum(row["accuracy"] * 2 for row in log) == pytest.approx(sum(sum(v) for v in final.values()))
 
 
 def test_missing_dataset_and_model_are_named(tiny_model, tmp_path):
@@ -181,6 +238,8 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_model, dsr_dataset, tm
     history = json.loads((checkpoints / "checkpoint-6" / training.HISTORY_FILE).read_text())
     assert sum(len(values) for values in history.values()) == 6 * spec["prompts_per_step"]
     assert all((path / training.COMPLETE_MARKER).exists() for path in checkpoints.glob("checkpoint-*"))
+    # The training log covers each step once: the steps the kill lost were recorded again, none twice.
+    assert [row["step"] for row in training.read_train_log(checkpoints)] == [1, 2, 3, 4, 5, 6]
 
 
 def test_changed_training_data_does_not_resume_old_checkpoints(tmp_path):

@@ -169,6 +169,31 @@ def cmd_report_table3(args: argparse.Namespace) -> None:
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
 
+def cmd_collect_train_log(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import figures
+    from oneshot_rlvr.io import atomic_write_jsonl
+
+    rows = figures.collect_train_log(Path(args.done), Path(args.checkpoint_dir))
+    atomic_write_jsonl(Path(args.out), rows)
+    print(f"training log: {len(rows)} steps -> {args.out}")
+
+
+def cmd_plot_figure(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import figures
+
+    spec = json.loads(args.spec)
+    inputs = figures.FigureInputs(
+        name=args.figure,
+        spec={"base": None, **spec},
+        curves=figures.load_curves([Path(path) for path in args.metrics]),
+        logs=figures.load_train_logs([Path(path) for path in args.train_log]),
+        scale=args.scale,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+    )
+    panels = figures.draw(inputs, Path(args.png), Path(args.pdf) if args.pdf else None)
+    print(f"wrote {args.png}" + (f" and {args.pdf}" if args.pdf else "") + f": {len(panels)} panels")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneshot-rlvr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +244,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png", required=True)
     p.add_argument("--pdf")
     p.set_defaults(func=cmd_plot_scores)
+
+    p = sub.add_parser("collect-train-log", help="a finished run's per-step training log, from its checkpoints")
+    p.add_argument("--done", required=True, help="the run's train_done.json")
+    p.add_argument("--checkpoint-dir", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_collect_train_log)
+
+    p = sub.add_parser("plot-figure", help="draw one of the paper's figures (PNG and PDF) from metrics and logs")
+    p.add_argument("--figure", required=True, help="figure1 ... figure16 (figures.FIGURE_NAMES)")
+    p.add_argument("--spec", required=True, help='the figure\'s config as JSON, e.g. {"runs": ["pi1"], "base": "base"}')
+    p.add_argument("--metrics", nargs="*", default=[], help="metrics.json files (grouped by their run)")
+    p.add_argument("--train-log", nargs="*", default=[], help="collected training logs (collect-train-log)")
+    p.add_argument("--data-dir", help="data folder (Figure 3 prints the test problem's text)")
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--png", required=True)
+    p.add_argument("--pdf")
+    p.set_defaults(func=cmd_plot_figure)
 
     p = sub.add_parser("train", help="GRPO training of one run (resumes from its last checkpoint)")
     p.add_argument("--run", required=True)

@@ -2,7 +2,9 @@
 
 Checkpoints go to a folder that is not a declared Snakemake output, so a killed run resumes from its last
 complete checkpoint when the rule runs again. Each checkpoint carries the training-accuracy history in the
-layout of the authors' `acc_step_500.json` (the input of variance scoring).
+layout of the authors' `acc_step_500.json` (the input of variance scoring) and the per-step training log of the
+steps since the previous checkpoint (`train_log.jsonl`: accuracy, reward, TRL's logged values, sampled rollouts;
+the figures read it).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from typing import Any
 from oneshot_rlvr.io import atomic_write_json
 
 HISTORY_FILE = "history.json"
+# Per-step training log of the steps since the previous checkpoint (read back with read_train_log).
+TRAIN_LOG_FILE = "train_log.jsonl"
+# Rollouts kept per step in the training log (Figure 3's training responses), each cut to this many characters.
+LOG_SAMPLES_PER_STEP = 2
+LOG_SAMPLE_MAX_CHARS = 16000
 COMPLETE_MARKER = "oneshot_rlvr_complete.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
@@ -178,14 +185,120 @@ class HistoryRecorder:
         return pending
 
 
+class TrainingLog:
+    """Per-step training accuracy, mean reward and a few sampled rollouts (Figures 2, 3, 4 and 16).
+
+    Each checkpoint stores the steps since the previous one (`train_log.jsonl`) together with what TRL logged
+    for them (entropy, response length, policy loss, ...). A run's log is the concatenation over its complete
+    checkpoints, so a killed run that resumes re-records exactly the steps it runs again.
+    """
+
+    def __init__(self, samples_per_step: int = LOG_SAMPLES_PER_STEP):
+        self.samples_per_step = samples_per_step
+        self._pending: dict[int, dict[str, Any]] = {}
+
+    def add(
+        self,
+        step: int,
+        indices: Sequence[int],
+        labels: Sequence[str],
+        texts: Sequence[str],
+        correctness: Sequence[float],
+        rewards: Sequence[float],
+    ) -> None:
+        entry = self._pending.setdefault(step, {"rollouts": 0, "correct": 0.0, "reward": 0.0, "samples": []})
+        for index, label, text, correct, reward in zip(indices, labels, texts, correctness, rewards, strict=True):
+            entry["rollouts"] += 1
+            entry["correct"] += 1.0 if correct > 0.5 else 0.0
+            entry["reward"] += float(reward)
+            if len(entry["samples"]) < self.samples_per_step:
+                entry["samples"].append(
+                    {
+                        "index": int(index),
+                        "label": str(label),
+                        "correct": bool(correct > 0.5),
+                        "reward": float(reward),
+                        "completion": text[:LOG_SAMPLE_MAX_CHARS],
+                    }
+                )
+
+    def take_pending(self) -> dict[int, dict[str, Any]]:
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def rows(
+        self, pending_per_rank: Sequence[dict[int, dict[str, Any]]], log_history: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """One row per recorded step (all ranks combined), with TRL's logged values of that step under `trl`."""
+        combined: dict[int, dict[str, Any]] = {}
+        for pending in pending_per_rank:
+            for step, entry in pending.items():
+                total = combined.setdefault(step, {"rollouts": 0, "correct": 0.0, "reward": 0.0, "samples": []})
+                total["rollouts"] += entry["rollouts"]
+                total["correct"] += entry["correct"]
+                total["reward"] += entry["reward"]
+                room = self.samples_per_step - len(total["samples"])
+                total["samples"].extend(entry["samples"][: max(room, 0)])
+        logged: dict[int, dict[str, Any]] = {}
+        for record in log_history:
+            if "step" in record:
+                values = {key: _finite_or_none(value) for key, value in record.items() if key != "step"}
+                logged.setdefault(int(record["step"]), {}).update(values)
+        rows = []
+        for step in sorted(combined):
+            entry = combined[step]
+            count = max(entry["rollouts"], 1)
+            rows.append(
+                {
+                    "step": step,
+                    "rollouts": entry["rollouts"],
+                    "accuracy": entry["correct"] / count,
+                    "reward": entry["reward"] / count,
+                    "trl": logged.get(step, {}),
+                    "samples": entry["samples"],
+                }
+            )
+        return rows
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def read_train_log(checkpoint_dir: Path) -> list[dict[str, Any]]:
+    """A run's training log: the `train_log.jsonl` of every complete checkpoint, in order, checked to cover each
+    step from 1 to the last checkpoint exactly once."""
+    from oneshot_rlvr.io import read_jsonl
+
+    rows: list[dict[str, Any]] = []
+    for step, checkpoint in complete_checkpoints(Path(checkpoint_dir)):
+        path = checkpoint / TRAIN_LOG_FILE
+        if not path.exists():
+            raise TrainingError(f"{path} does not exist (checkpoint saved before the training log was recorded)")
+        part = read_jsonl(path)
+        expected = list(range(len(rows) + 1, step + 1))
+        found = [int(row.get("step", -1)) for row in part]
+        if found != expected:
+            raise TrainingError(f"{path}: logs steps {found[:3]}..{found[-3:]}, expected steps {len(rows) + 1}..{step}")
+        rows.extend(part)
+    if not rows:
+        raise TrainingError(f"{checkpoint_dir}: no complete checkpoint with a training log")
+    return rows
+
+
 class RewardFunction:
     """Binary verifiable reward (outcome: the last \\boxed{} equals the label; format: a final answer exists)."""
 
-    def __init__(self, kind: str, grader: str, timeout_s: float, recorder: HistoryRecorder):
+    def __init__(
+        self, kind: str, grader: str, timeout_s: float, recorder: HistoryRecorder, log: TrainingLog | None = None
+    ):
         self.kind = kind
         self.grader = grader
         self.timeout_s = timeout_s
         self.recorder = recorder
+        self.log = log
         self.__name__ = f"{kind}_reward"
 
     def __call__(self, prompts, completions, answer, index, trainer_state=None, **_: Any) -> list[float]:
@@ -205,6 +318,8 @@ class RewardFunction:
         step = (trainer_state.global_step if trainer_state is not None else 0) + 1
         # The history is training *accuracy*, whatever the reward.
         self.recorder.add(step, index, correctness)
+        if self.log is not None:
+            self.log.add(step, index, answer, texts, correctness, rewards)
         return rewards
 
 
@@ -277,11 +392,13 @@ def set_aside_stale_checkpoints(checkpoint_dir: Path, fingerprint: str) -> Path 
     return moved
 
 
-def _make_callback(recorder: HistoryRecorder, spec: Mapping[str, Any]):
+def _make_callback(recorder: HistoryRecorder, spec: Mapping[str, Any], log: TrainingLog | None = None):
     from transformers import TrainerCallback
 
+    from oneshot_rlvr.io import atomic_write_jsonl
+
     class CheckpointExtras(TrainerCallback):
-        """After each checkpoint: history, bf16 dtype note, then the completion marker (written last)."""
+        """After each checkpoint: history, training log, bf16 dtype note, then the completion marker (last)."""
 
         def on_save(self, args, state, control, **kwargs):
             from accelerate.utils import gather_object
@@ -289,10 +406,14 @@ def _make_callback(recorder: HistoryRecorder, spec: Mapping[str, Any]):
             pending = recorder.take_pending()
             gathered = gather_object([pending]) if args.world_size > 1 else [pending]
             recorder.merge_pending(gathered)
+            steps = log.take_pending() if log is not None else {}
+            gathered_steps = gather_object([steps]) if args.world_size > 1 else [steps]
             if not state.is_world_process_zero:
                 return
             checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
             atomic_write_json(checkpoint / HISTORY_FILE, recorder.history)
+            if log is not None:
+                atomic_write_jsonl(checkpoint / TRAIN_LOG_FILE, log.rows(gathered_steps, state.log_history))
             if spec["bf16"]:
                 _record_bf16(checkpoint)
             atomic_write_json(checkpoint / COMPLETE_MARKER, {"step": state.global_step, "time": time.time()})
@@ -381,6 +502,7 @@ def make_trainer_class():
             metrics = self._metrics[mode]
             for name, value in (
                 ("policy_loss", terms.pg_loss),
+                ("policy_loss_abs", terms.pg_loss.abs()),  # Figure 16: the size of the PG loss per step
                 ("kl", terms.kl),
                 ("entropy", terms.entropy),
                 ("clip_ratio/region_mean", terms.clip_fraction),
@@ -555,7 +677,8 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
     label_changes = apply_label_changes(records, spec)
 
     recorder = HistoryRecorder(spec["num_generations"], history)
-    reward = RewardFunction(spec["reward"], spec["grader"], spec["reward_timeout_s"], recorder)
+    step_log = TrainingLog()
+    reward = RewardFunction(spec["reward"], spec["grader"], spec["reward_timeout_s"], recorder, step_log)
     # Under `accelerate launch` every process runs this function; the batch is split across them.
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     is_main = int(os.environ.get("RANK", "0")) == 0
@@ -569,7 +692,7 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
         args=args,
         train_dataset=Dataset.from_list(records),
         processing_class=tokenizer,
-        callbacks=[_make_callback(recorder, spec)],
+        callbacks=[_make_callback(recorder, spec, step_log)],
     )
     if resume_from is None or complete[-1][0] < spec["max_steps"]:
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)

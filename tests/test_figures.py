@@ -1,0 +1,388 @@
+"""The paper's figures: inputs per figure, values and reference lines, every figure file on synthetic metrics and
+training logs, and `all_figures` end to end on the Snakemake miniature."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import WORKFLOW_TEST_OVERRIDES
+from PIL import Image
+
+from oneshot_rlvr import cli, figures, training
+from oneshot_rlvr import config as oc
+from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
+from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
+
+PROBLEM = "test/intermediate_algebra/428.json"
+# What the grader extracted at step 0 (unbalanced TeX, which mathtext would reject) and later.
+EXTRACTED = {False: "$\\frac{1", True: "3, 5, 7"}
+SUBJECT_LABELS = {
+    "algebra": "Algebra",
+    "counting_and_probability": "Counting & Probability",
+    "geometry": "Geometry",
+    "intermediate_algebra": "Intermediate Algebra",
+    "number_theory": "Number Theory",
+    "prealgebra": "Prealgebra",
+    "precalculus": "Precalculus",
+}
+
+
+def accuracy_at(run: str, step: int, bench: str) -> float:
+    """A distinct, known value per (run, step, benchmark), so tests can check what was drawn."""
+    return round(10 + 3 * step + 0.5 * len(run) + 0.25 * ALL_BENCHMARKS.index(bench), 2)
+
+
+def write_metrics(root: Path, run: str, step: int) -> Path:
+    out = root / "results" / "eval" / run / f"step{step}"
+    benchmarks = {}
+    for bench in ALL_BENCHMARKS:
+        accuracy = accuracy_at(run, step, bench)
+        benchmarks[bench] = {
+            "status": "ok",
+            "accuracy": accuracy,
+            "boxed_rate": min(100.0, 50 + 10 * step),
+            "mean_response_tokens": 100.0 + step,
+            "reflection_responses": step * 2,
+            "responses_file": f"{bench}.jsonl",
+            "subjects": {label: accuracy + i for i, label in enumerate(SUBJECT_LABELS.values())}
+            if bench == "math500"
+            else {},
+        }
+    response = f"Step {step}: expand (x-3)^3 ... $x$ so the roots are \\boxed{{3, 5, 7}}" + " more" * 200
+    atomic_write_jsonl(
+        out / "math500.jsonl",
+        [
+            {"id": "other", "sample": 0, "response": "x", "correct": False, "extracted": None},
+            {"id": PROBLEM, "sample": 0, "response": response, "correct": step > 0, "extracted": EXTRACTED[step > 0]},
+        ],
+    )
+    metrics = {"run": run, "step": step, "benchmarks": benchmarks, "grader": "default"}
+    atomic_write_json(out / "metrics.json", metrics)
+    return out / "metrics.json"
+
+
+def write_log(root: Path, run: str, steps: int, objective: str = "verl") -> Path:
+    rows = []
+    for step in range(1, steps + 1):
+        trl = {"completions/mean_length": 20.0 + step, "entropy": 0.5 + 0.01 * step, "kl": 0.0}
+        if objective == "verl":
+            trl |= {"policy_loss": -0.01 * step, "policy_loss_abs": 0.02 * step}
+        rows.append(
+            {
+                "run": run,
+                "step": step,
+                "rollouts": 8,
+                "accuracy": min(1.0, 0.25 * step),
+                "reward": min(1.0, 0.25 * step),
+                "trl": trl,
+                "samples": [
+                    {"index": 124, "label": "12.8", "correct": step > 1, "completion": f"r{step} \\boxed{{12.8}}"}
+                ],
+            }
+        )
+    path = root / "results" / "runs" / run / "train_log.jsonl"
+    atomic_write_jsonl(path, rows)
+    return path
+
+
+SPECS = {
+    "figure1": {"runs": ["pi1", "pi13", "dsr_sub"], "base": "base"},
+    "figure2": {"runs": ["pi1", "pi13", "dsr_sub"], "base": "base"},
+    "figure3": {"runs": ["pi1"], "base": "base", "steps": [0, 2, 4], "benchmark": "math500", "problem_id": PROBLEM},
+    "figure4": {"runs": ["pi1", "pi13"]},
+    "figure5": {"runs": ["pi1_abl_pg_wd_kl", "pi1", "pi1_temp1"], "base": "base"},
+    "figure6": {"runs": ["pi1", "pi11"], "base": "base"},
+    "figure7": {"runs": ["pi1", "dsr_sub"], "base": "base", "model": "Qwen2.5-Math-1.5B"},
+    "figure8": {"runs": ["qwen7b_pi1"], "base": "qwen7b_base", "model": "Qwen2.5-Math-7B"},
+    "figure9": {"runs": ["llama_pi1"], "base": "llama_base", "model": "Llama-3.2-3B-Instruct"},
+    "figure10": {"runs": ["qwen15b_pi1"], "base": "qwen15b_base", "model": "Qwen2.5-1.5B"},
+    "figure11": {"runs": ["instruct_pi1"], "base": "instruct_base", "model": "Qwen2.5-Math-1.5B-Instruct"},
+    "figure12": {"runs": ["pi1_abl_none", "pi1_abl_pg", "pi1", "pi1_abl_ent"], "base": "base"},
+    "figure15": {"runs": ["pi1"], "base": "base"},
+    "figure16": {"runs": ["pi1"]},
+}
+EXPECTED_PANELS = {
+    "figure1": ["MATH500", "average of 6 math benchmarks"],
+    "figure2": [f"{run}: training vs test accuracy" for run in ("pi1", "pi13", "dsr_sub")],
+    "figure4": [
+        "training response length",
+        "entropy of the policy on training rollouts",
+        "evaluation responses with reflection words",
+    ],
+    "figure5": ["MATH500", "6-benchmark average"],
+    "figure6": [f"MATH500 {label}" for label in SUBJECT_LABELS.values()] + ["MATH500 (all)"],
+    **{name: [figures.BENCHMARK_TITLES[key] for key in [*MATH_BENCHMARKS, "avg"]] for name in figures.MODEL_FIGURES},
+    "figure12": ["MATH500", "AIME24 (avg@n)", "6-benchmark average"],
+    "figure15": ["pi1: responses with \\boxed{}", "pi1: test accuracy", "MATH500: accuracy against \\boxed{} share"],
+    "figure16": ["pi1: policy-gradient loss norm", "pi1: training accuracy"],
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """Metrics at steps 2 and 4 of every run the figures above name, the base models at step 0, training logs."""
+    root = tmp_path_factory.mktemp("synthetic")
+    for spec in SPECS.values():
+        for run in spec["runs"]:
+            for step in (2, 4):
+                write_metrics(root, run, step)
+            write_log(root, run, 4)
+        if spec.get("base"):
+            write_metrics(root, spec["base"], 0)
+    return root
+
+
+def inputs_for(root: Path, name: str, scale: str = "paper") -> figures.FigureInputs:
+    spec = SPECS[name]
+    files = sorted((root / "results" / "eval").glob("*/step*/metrics.json"))
+    logs = [root / "results" / "runs" / run / "train_log.jsonl" for run in spec["runs"]]
+    return figures.FigureInputs(
+        name, {"base": None, **spec}, figures.load_curves(files), figures.load_train_logs(logs), scale
+    )
+
+
+def png_panels(path: Path) -> list[str]:
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size[0] >= 1000 and image.size[1] >= 500, image.size
+        return json.loads(image.info["Panels"])
+
+
+@pytest.mark.parametrize("name", figures.FIGURE_NAMES)
+def test_every_figure_is_a_png_and_pdf_with_its_panels(synthetic, tmp_path, name):
+    png, pdf = tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"
+    panels = figures.draw(inputs_for(synthetic, name), png, pdf)
+    assert png_panels(png) == panels
+    if name == "figure3":
+        assert len(panels) == 2 * len(SPECS[name]["steps"])
+    else:
+        assert panels == EXPECTED_PANELS[name]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") and len(data) > 5000
+    assert not list(tmp_path.glob(".*tmp*")), "a temporary file was left behind"
+
+
+def test_curves_start_at_the_base_model_and_carry_the_paper_values(synthetic):
+    plt = figures._pyplot()
+    inputs = inputs_for(synthetic, "figure1")
+    fig, ax = plt.subplots()
+    colors = figures._colors(inputs.runs)
+    assert figures._curve_panel(ax, inputs.run_curves(), inputs.runs, colors, "math500", "MATH500") == 3
+    solid = [line for line in ax.lines if line.get_linestyle() == "-"]
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert [line.get_label() for line in solid] == ["pi1", "pi13", "dsr_sub"]
+    for line in solid:
+        run = line.get_label()
+        assert list(line.get_xdata()) == [0, 2, 4]
+        expected = [accuracy_at("base", 0, "math500"), accuracy_at(run, 2, "math500"), accuracy_at(run, 4, "math500")]
+        assert list(line.get_ydata()) == expected
+    # The paper's best MATH500 per run (Tab. 9): pi1 74.0, pi13 74.4, DSR-sub 75.2, each in the run's colour.
+    assert [line.get_ydata()[0] for line in dashed] == [74.0, 74.4, 75.2]
+    assert [line.get_color() for line in dashed] == [colors[run] for run in inputs.runs]
+    plt.close(fig)
+
+
+def test_metric_values_and_paper_references(synthetic):
+    curves = figures.load_curves([write_metrics(synthetic, "pi1", 4)])
+    point = curves["pi1"][0]
+    assert figures.metric_value(point, "avg") == pytest.approx(
+        sum(accuracy_at("pi1", 4, b) for b in MATH_BENCHMARKS) / 6
+    )
+    assert figures.metric_value(point, "subject:geometry") == accuracy_at("pi1", 4, "math500") + 2
+    assert figures.metric_value(point, "boxed:amc23") == 90.0
+    assert figures.metric_value(point, "reflection") == 6 * 8  # 8 per benchmark at step 4, 6 math benchmarks
+    point["benchmarks"]["aime24"]["status"] = "not run"
+    assert figures.metric_value(point, "aime24") is None
+    with pytest.raises(figures.FigureError, match="unknown metric"):
+        figures.metric_value(point, "nonsense:math500")
+
+    assert figures.paper_value("pi1", "avg") == (35.0, "Tab. 9")
+    assert figures.paper_value("dsr_sub_format_reward", "math500") == (65.0, "Tab. 1/8")
+    assert figures.paper_value("pi1_abl_pg_wd_kl", "math500") == (70.8, "Tab. 5")
+    assert figures.paper_value("pi1_abl_pg_wd_kl", "avg") is None
+    assert figures.paper_value("pi13", "subject:geometry") == (63.4, "Tab. 3")
+    assert figures.paper_value("qwen7b_pi1", "avg") == (40.2, "Tab. 4")
+    assert figures.paper_value("llama_base", "math500") == (40.8, "Tab. 4")
+    assert figures.paper_value("qwen15b_pi1", "math500") is None  # Table 10 is not in the paper results
+    assert figures.paper_value("pi1_temp1", "avg") is None
+    assert figures.paper_value("pi11", "math500") == (64.0, "Tab. 3")  # only in Table 3 (best MATH500)
+
+
+def test_figure3_prints_the_chosen_responses(synthetic, tmp_path):
+    inputs = inputs_for(synthetic, "figure3")
+    panels = figures.draw(inputs, tmp_path / "f3.png", None)
+    assert panels[0] == "step 0: training rollout (pi1, logged step 1, label 12.8: wrong)"
+    assert panels[1] == "step 0: math500 response (extracted $\\frac{1: wrong)"
+    assert panels[2] == "step 2: training rollout (pi1, logged step 2, label 12.8: correct)"
+    assert panels[5] == "step 4: math500 response (extracted 3, 5, 7: correct)"
+    text = figures.shorten("line\n" * 40 + "final \\boxed{12.8}")
+    assert text.splitlines()[0] == "line" and text.splitlines()[-1] == "final \\boxed{12.8}"
+    assert "[... 26 more lines ...]" in text
+    # A problem the evaluation did not reach (benchmark limit) is said so, not an error.
+    other = figures.FigureInputs("figure3", {**inputs.spec, "problem_id": "nope"}, inputs.curves, inputs.logs)
+    assert figures.draw(other, tmp_path / "f3b.png", None)[1] == "step 0: math500 nope"
+
+
+def test_figure16_without_the_verl_objective_says_not_logged(tmp_path):
+    log = write_log(tmp_path, "pi1", 3, objective="trl")
+    inputs = figures.FigureInputs("figure16", {"runs": ["pi1"], "base": None}, {}, figures.load_train_logs([log]))
+    assert figures.draw(inputs, tmp_path / "f16.png", tmp_path / "f16.pdf") == EXPECTED_PANELS["figure16"]
+
+
+def test_missing_inputs_are_named(synthetic, tmp_path):
+    inputs = inputs_for(synthetic, "figure1")
+    inputs.spec["runs"] = ["pi1", "pi2"]
+    with pytest.raises(figures.FigureError, match=r"figure1: no metrics files of run\(s\) \['pi2'\]"):
+        figures.draw(inputs, tmp_path / "x.png")
+    inputs = inputs_for(synthetic, "figure2")
+    inputs.logs.pop("pi13")
+    with pytest.raises(figures.FigureError, match="no training log of run 'pi13'"):
+        figures.draw(inputs, tmp_path / "x.png")
+    with pytest.raises(figures.FigureError, match="does not exist"):
+        figures.load_curves([tmp_path / "nope.json"])
+    assert not (tmp_path / "x.png").exists()
+
+
+def figure_config(**figure_overrides) -> dict:
+    config = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
+    config["figures"] = {**config["figures"], **figure_overrides}
+    return config
+
+
+def test_figure_plan_lists_each_runs_metrics_and_logs():
+    config = figure_config(figure2={"runs": ["pi1", "dsr_sub"], "base": "base"})
+    plan = figures.figure_plan(config, "figure2")
+    steps = oc.evaluated_steps(config, "pi1")
+    assert plan["metrics"] == [figures.metrics_path(run, s) for run in ("pi1", "dsr_sub") for s in steps] + [
+        "results/eval/base/step0/metrics.json"
+    ]
+    assert plan["logs"] == ["results/runs/pi1/train_log.jsonl", "results/runs/dsr_sub/train_log.jsonl"]
+    assert figures.figure_plan(config, "figure1")["logs"] == []
+    # Figure 3 reads only its chosen steps; step 0 is the base model.
+    config = figure_config(figure3={"runs": ["pi1"], "base": "base", "steps": [0, steps[-1]], "problem_id": "p"})
+    assert figures.figure_plan(config, "figure3")["metrics"] == [
+        "results/eval/base/step0/metrics.json",
+        figures.metrics_path("pi1", steps[-1]),
+    ]
+
+
+def test_figure_plan_errors_name_the_config_key():
+    with pytest.raises(figures.FigureError, match=r"'figures.figure8'.*'qwen7b_nonexistent'"):
+        figures.figure_plan(figure_config(figure8={"runs": ["qwen7b_nonexistent"]}), "figure8")
+    with pytest.raises(figures.FigureError, match="figures.figure3.steps': 7 is not an evaluated step"):
+        figures.figure_plan(figure_config(figure3={"runs": ["pi1"], "steps": [7]}), "figure3")
+    with pytest.raises(figures.FigureError, match="figures.figure16.runs': figure16 is drawn for exactly one run"):
+        figures.figure_plan(figure_config(figure16={"runs": ["pi1", "pi13"]}), "figure16")
+    with pytest.raises(figures.FigureError, match="unknown figure 'figure13'"):
+        figures.figure_plan(figure_config(), "figure13")
+
+
+def test_targets_cover_every_figure_once():
+    drawn = [name for names in figures.FIGURE_TARGETS.values() for name in names]
+    assert sorted(drawn) == sorted(figures.FIGURE_NAMES)
+    assert figures.FIGURE_TARGETS["figures7_11"] == ("figure7", "figure8", "figure9", "figure10", "figure11")
+    assert figures.figure_files("figure1") == ["reports/figures/figure1.png", "reports/figures/figure1.pdf"]
+
+
+def test_default_figure_config_names_the_agreed_runs():
+    config = oc.load_config()
+    assert config["figures"]["figure1"]["runs"] == ["pi1", "pi13", "pi1_pi13", "dsr_sub", "math_train",
+                                                     "dsr_sub_format_reward"]  # fmt: skip
+    assert config["figures"]["figure5"]["runs"] == ["pi1_abl_pg_wd_kl", "pi1", "pi1_temp1"]
+    assert config["figures"]["figure3"]["steps"] == [0, 500, 1300, 1860]
+    for name in figures.FIGURE_NAMES:
+        figures.figure_spec(config, name)
+    # Runs of Table 1 and the example sets need no further config: the figures that use only them plan now.
+    for name in ("figure1", "figure2", "figure3", "figure4", "figure6", "figure7", "figure15", "figure16"):
+        assert figures.figure_plan(config, name)["metrics"]
+
+
+def test_collect_train_log_matches_the_done_file(tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    for step, steps in ((1, [1]), (2, [2])):
+        atomic_write_jsonl(checkpoints / f"checkpoint-{step}" / training.TRAIN_LOG_FILE, [{"step": s} for s in steps])
+        (checkpoints / f"checkpoint-{step}" / training.COMPLETE_MARKER).write_text("{}")
+    done = tmp_path / "done.json"
+    atomic_write_json(done, {"run": "pi1", "steps": [1, 2]})
+    assert figures.collect_train_log(done, checkpoints) == [{"run": "pi1", "step": 1}, {"run": "pi1", "step": 2}]
+    atomic_write_json(done, {"run": "pi1", "steps": [1, 2, 3]})
+    with pytest.raises(figures.FigureError, match="ends at step 2.*at 3"):
+        figures.collect_train_log(done, checkpoints)
+
+
+def test_plot_figure_command(synthetic, tmp_path, capsys):
+    files = [str(p) for p in sorted((synthetic / "results" / "eval").glob("*/step*/metrics.json"))]
+    args = ["plot-figure", "--figure", "figure16", "--spec", json.dumps(SPECS["figure16"]), "--metrics", *files]
+    args += ["--train-log", str(synthetic / "results/runs/pi1/train_log.jsonl"), "--scale", "miniature"]
+    assert cli.main([*args, "--png", str(tmp_path / "f.png"), "--pdf", str(tmp_path / "f.pdf")]) == 0
+    assert "2 panels" in capsys.readouterr().out
+    with Image.open(tmp_path / "f.png") as image:
+        assert "MINIATURE" in image.info["Title"]
+    bad = ["plot-figure", "--figure", "figure2", "--spec", json.dumps(SPECS["figure2"]), "--png", "x.png"]
+    assert cli.main(bad) == 2
+    assert "figure2: no metrics files" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------------------
+# End to end: all_figures on the Snakemake miniature
+# ----------------------------------------------------------------------------------------------------------
+
+# Every figure drawn from the same two 2-step runs and the base model, so the miniature stays small.
+E2E_FIGURES = {
+    name: {"runs": ["pi1"] if name in figures.SINGLE_RUN_FIGURES else ["pi1", "pi13"], "base": "base"}
+    for name in figures.FIGURE_NAMES
+}
+E2E_FIGURES["figure3"] |= {"steps": [0, 1, 2]}
+E2E_FIGURES["figure4"] = {"runs": ["pi1", "pi13"], "base": None}
+
+
+@pytest.mark.slow
+def test_all_figures_on_the_miniature(tmp_path, shared_data):
+    from test_workflow import copy_workflow, snakemake
+
+    workdir = copy_workflow(tmp_path / "wf")
+    overrides = {
+        **WORKFLOW_TEST_OVERRIDES,
+        "figures": E2E_FIGURES,
+        "evaluation": {
+            "benchmarks": {
+                name: {"limit": 40 if name == "math500" else 4, **({"n_samples": 1} if name.startswith("a") else {})}
+                for name in ALL_BENCHMARKS
+            }
+        },
+    }
+    (workdir / "config" / "figures-test.yaml").write_text(yaml.safe_dump(overrides))
+    args = ["--configfile", "config/tiny.yaml", "config/figures-test.yaml", "--config", f"local_data_dir={shared_data}"]
+    snakemake(workdir, "all_figures", "--cores", "2", *args)
+
+    outputs = sorted((workdir / "reports" / "figures").glob("figure*"))
+    expected = {f"{name}.{ext}" for name in figures.FIGURE_NAMES for ext in ("png", "pdf")}
+    assert {path.name for path in outputs} == expected
+    for path in outputs:
+        if path.suffix == ".png":
+            panels = png_panels(path)
+            assert panels, path
+            if path.stem in EXPECTED_PANELS and path.stem not in ("figure2", "figure16"):
+                assert panels == EXPECTED_PANELS[path.stem], path
+        else:
+            assert path.read_bytes().startswith(b"%PDF-")
+    with Image.open(workdir / "reports" / "figures" / "figure1.png") as image:
+        assert "MINIATURE" in image.info["Title"]
+    # The evaluated problem of Figure 3 (MATH500 #36, within the limit) is shown at every step.
+    figure3 = png_panels(workdir / "reports" / "figures" / "figure3.png")
+    assert [title.split(":")[0] for title in figure3] == ["step 0", "step 0", "step 1", "step 1", "step 2", "step 2"]
+    assert all("response (extracted" in title for title in figure3[1::2]), figure3
+    log = [json.loads(line) for line in (workdir / "results/runs/pi1/train_log.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in log] == [1, 2] and all(row["run"] == "pi1" for row in log)
+
+    # The report has a caption for every figure.
+    snakemake(workdir, "all_figures", "--report", "reports/report.html", *args)
+    report = (workdir / "reports" / "report.html").read_text()
+    for name in figures.FIGURE_NAMES:
+        assert f"{name}.png" in report
+    again = snakemake(workdir, "all_figures", "-n", *args)
+    assert "Nothing to be done" in again.stdout + again.stderr

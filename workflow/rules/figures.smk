@@ -1,0 +1,67 @@
+# The paper's figures (issue 6): one job per figure, drawn from the evaluated checkpoints of the runs in
+# `figures.<name>` and, for Figures 2, 3, 4 and 16, from the runs' training logs. Cheap: run on the login node.
+
+
+localrules:
+    collect_train_log,
+    plot_figure,
+
+
+wildcard_constraints:
+    figure="|".join(ofig.FIGURE_NAMES),
+
+
+# A finished run's per-step training log (accuracy, reward, TRL's values, sampled rollouts), gathered from the
+# train_log.jsonl of each of its checkpoints and checked against its done file.
+rule collect_train_log:
+    input:
+        done="results/runs/{run}/train_done.json",
+    output:
+        "results/runs/{run}/train_log.jsonl",
+    params:
+        checkpoints="results/runs/{run}/checkpoints",
+    log:
+        "logs/collect_train_log/{run}.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "oneshot-rlvr collect-train-log --done {input.done} --checkpoint-dir {params.checkpoints}"
+        " --out {output} > {log} 2>&1"
+
+
+rule plot_figure:
+    input:
+        unpack(figure_inputs),
+    output:
+        png=report(
+            "reports/figures/{figure}.png",
+            caption="../report/figures.rst",
+            category="Figures",
+            labels={"figure": "{figure}", "format": "png"},
+        ),
+        pdf=report(
+            "reports/figures/{figure}.pdf",
+            caption="../report/figures.rst",
+            category="Figures",
+            labels={"figure": "{figure}", "format": "pdf"},
+        ),
+    params:
+        spec=figure_spec_json,
+        scale=config["report"]["scale"],
+        data_dir=DATA_DIR,
+    log:
+        "logs/plot_figure/{figure}.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "MPLBACKEND=Agg oneshot-rlvr plot-figure --figure {wildcards.figure} --spec {params.spec:q}"
+        " --metrics {input.metrics} --train-log {input.logs} --data-dir {params.data_dir} --scale {params.scale}"
+        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
