@@ -1,6 +1,6 @@
 # Config validation and every helper the rule files use. Functions only, since `snakemake --lint` wants no
-# function definitions in a file with rules. The resolution logic lives in the tested package (oneshot_rlvr.config), so the
-# workflow and `oneshot-rlvr show-config` agree on every value.
+# function definitions in a file with rules. The resolution logic lives in the tested package
+# (oneshot_rlvr.config), so the workflow and `oneshot-rlvr show-config` agree on every value.
 import json
 import re
 from pathlib import PurePosixPath
