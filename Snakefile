@@ -30,6 +30,8 @@ localrules:
     make_dataset,
     report_table1,
     sweep_1shot,
+    table3_manifest,
+    report_table3,
 
 
 rule reproduce_table1:

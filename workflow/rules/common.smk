@@ -1,11 +1,15 @@
-# Config validation and the helpers every rule file uses. The resolution logic lives in the tested package
+# Config validation and every helper the rule files use. Functions only, since `snakemake --lint` wants no
+# function definitions in a file with rules. The resolution logic lives in the tested package
 # (oneshot_rlvr.config), so the workflow and `oneshot-rlvr show-config` agree on every value.
 import json
+import re
+from pathlib import PurePosixPath
 
 from snakemake.utils import validate
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data as od
+from oneshot_rlvr import selection as osel
 
 validate(config, schema="../schemas/config.schema.yaml")
 oc.validate_config(config)
@@ -24,6 +28,18 @@ wildcard_constraints:
 
 def data_file(name):
     return f"{DATA_DIR}/{od.relpath_of(name)}"
+
+
+def data_dir_param(wildcards, input, output):
+    """The data folder as read off the job's own data files, not the DATA_DIR global, so the command gets the
+    folder Snakemake resolved (a storage prefix included), as the linter asks of folder params."""
+    for path in [*input, *output]:
+        parts = PurePosixPath(path).parts
+        for relpath in od.RELPATHS.values():
+            rel = PurePosixPath(relpath).parts
+            if parts[-len(rel) :] == rel:
+                return str(PurePosixPath(*parts[: len(parts) - len(rel)]))
+    raise ValueError(f"no file of the data folder {DATA_DIR!r} among the job's inputs and outputs")
 
 
 def enabled_benchmarks():
@@ -83,12 +99,17 @@ def table1_inputs(wildcards):
     return [path for row in config["report"]["table1"]["rows"] for path in run_metrics(row)]
 
 
-def table1_hash_args(wildcards):
+def config_hash_args(rows):
+    """`--config-hash ROW=HASH` per table row: the resolved spec each row's numbers came from."""
     hashes = []
-    for row in config["report"]["table1"]["rows"]:
+    for row in rows:
         spec = oc.evaluation_spec(config, row) if row == BASE else oc.training_spec(config, row)
         hashes.append(f"--config-hash {row}={oc.spec_hash(spec)}")
     return " ".join(hashes)
+
+
+def table1_hash_args(wildcards):
+    return config_hash_args(config["report"]["table1"]["rows"])
 
 
 def train_launcher(wildcards):
@@ -102,3 +123,76 @@ def train_launcher(wildcards):
 
 def train_runtime(wildcards, attempt):
     return oc.training_spec(config, wildcards.run)["runtime_min"] * attempt
+
+
+# ---- Evaluation (evaluate.smk): the job's resources come from the run's resolved evaluation spec, so a model's
+# `evaluation` overrides (e.g. R1-Distill's longer runtime, a 7B model's GPUs) reach the scheduler.
+
+
+def evaluation_resource(key):
+    def resource(wildcards):
+        return oc.evaluation_spec(config, wildcards.run)[key]
+
+    return resource
+
+
+# ---- Example selection (selection.smk). selection.history: released ranks the authors' acc_step_500.json;
+# recomputed ranks the history that our own full-set DSR-sub run (oc.HISTORY_RUN, trained by the ordinary
+# train_grpo job) recorded at its last saved step.
+
+RECOMPUTED_HISTORY = "results/selection/history_recomputed.json"
+# The runs of the example sweep (sweep_examples; report_table3 in sweep.smk).
+SWEEP = oc.sweep_runs(config)
+
+
+def ranking_history():
+    """The history the ranking (and the score figure) is computed from."""
+    if config["selection"]["history"] == "recomputed":
+        return RECOMPUTED_HISTORY
+    return data_file("history")
+
+
+def make_dataset_inputs(wildcards):
+    inputs = {"dsr_sub": data_file("dsr_sub"), "math_train": data_file("math_train")}
+    # Only sets chosen by rank wait for the ranking, so the history run's dsr_sub set does not depend on it.
+    if osel.needs_ranking(wildcards.dataset):
+        inputs["ranking"] = "results/selection/ranking.tsv"
+    return inputs
+
+
+def ranking_arg(wildcards, input):
+    return f"--ranking {input.ranking}" if "ranking" in input.keys() else ""
+
+
+def figure_marks():
+    """The paper's named examples, and the single-example runs of the sweep when there are few of them."""
+    ranks = set(osel.PAPER_NAMED)
+    singles = [name for name in SWEEP if re.fullmatch(r"pi\d+", name)]
+    if len(singles) <= 30:
+        ranks |= {int(name[2:]) for name in singles}
+    return " ".join(f"--mark pi{rank}" for rank in sorted(ranks))
+
+
+# ---- The example sweep and Table 3 (sweep.smk).
+
+TABLE3_ROWS = [BASE, *[run for run in SWEEP if run != BASE]]
+# ROW=PATH per metrics file, written to a manifest: a 1209-example sweep has too many for a command line.
+TABLE3_MANIFEST = "results/sweep/table3_metrics.txt"
+
+
+def table3_manifest_entries(wildcards):
+    return [f"{row}={path}" for row in TABLE3_ROWS for path in run_metrics(row)]
+
+
+def table3_inputs(wildcards):
+    inputs = {
+        "manifest": TABLE3_MANIFEST,
+        "metrics": [path for row in TABLE3_ROWS for path in run_metrics(row)],
+    }
+    if any(osel.needs_ranking(row) for row in SWEEP):
+        inputs["ranking"] = "results/selection/ranking.tsv"
+    return inputs
+
+
+def table3_hash_args(wildcards):
+    return config_hash_args(TABLE3_ROWS)

@@ -6,6 +6,7 @@ rule fetch_data:
         [data_file(name) for name in fetched_names()],
     params:
         names=" ".join(f"--name {name}" for name in fetched_names()),
+        dest_dir=data_dir_param,
         local=f"--local-data-dir {config['local_data_dir']}" if config.get("local_data_dir") else "",
     log:
         "logs/fetch_data.log",
@@ -16,7 +17,7 @@ rule fetch_data:
         mem_mb=2000,
         runtime=60,
     shell:
-        "oneshot-rlvr fetch-data {params.names} --dest-dir {DATA_DIR} {params.local} > {log} 2>&1"
+        "oneshot-rlvr fetch-data {params.names} --dest-dir {params.dest_dir} {params.local} > {log} 2>&1"
 
 
 rule build_tiny_model:
@@ -26,6 +27,7 @@ rule build_tiny_model:
     output:
         directory(config["models"]["tiny"]["path"]) if "tiny" in config["models"] else "results/models/tiny",
     params:
+        data_dir=data_dir_param,
         settings=json.dumps(config["tiny_model"], sort_keys=True),
     log:
         "logs/build_tiny_model.log",
@@ -38,4 +40,5 @@ rule build_tiny_model:
         mem_mb=2000,
         runtime=30,
     shell:
-        "oneshot-rlvr build-tiny-model --data-dir {DATA_DIR} --out {output} --settings {params.settings:q} > {log} 2>&1"
+        "oneshot-rlvr build-tiny-model --data-dir {params.data_dir} --out {output}"
+        " --settings {params.settings:q} > {log} 2>&1"

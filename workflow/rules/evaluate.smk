@@ -1,13 +1,5 @@
 # Evaluation: one job per checkpoint (all benchmarks in it); finished benchmarks are kept on a re-run.
-# The job's resources come from the run's resolved evaluation spec, so a model's `evaluation` overrides
-# (e.g. R1-Distill's longer runtime, a 7B model's GPUs) reach the scheduler.
-
-
-def evaluation_resource(key):
-    def resource(wildcards):
-        return oc.evaluation_spec(config, wildcards.run)[key]
-
-    return resource
+# The job's resources come from the run's resolved evaluation spec (evaluation_resource in common.smk).
 
 
 rule evaluate_checkpoint:
@@ -18,6 +10,7 @@ rule evaluate_checkpoint:
     params:
         spec=evaluation_spec_json,
         model=checkpoint_model,
+        data_dir=data_dir_param,
         out_dir="results/eval/{run}/step{step}",
     log:
         "logs/evaluate_checkpoint/{run}/step{step}.log",
@@ -32,4 +25,5 @@ rule evaluate_checkpoint:
         gpu=evaluation_resource("gpus"),
     shell:
         "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate --run {wildcards.run} --step {wildcards.step}"
-        " --model {params.model} --data-dir {DATA_DIR} --out-dir {params.out_dir} --spec {params.spec:q} > {log} 2>&1"
+        " --model {params.model} --data-dir {params.data_dir} --out-dir {params.out_dir} --spec {params.spec:q}"
+        " > {log} 2>&1"

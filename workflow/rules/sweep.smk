@@ -2,25 +2,26 @@
 # name (oc.derived_run; no `runs:` entry needed), trained by train_grpo and evaluated by evaluate_checkpoint at
 # every saved step -- one job per run and checkpoint. Table 3 takes, per run, the checkpoint with the best MATH500
 # (its subject breakdown and MATH500) and the one with the best AIME24, beside the paper's numbers.
-from pathlib import Path
-
-TABLE3_ROWS = [BASE, *[run for run in SWEEP if run != BASE]]
-TABLE3_METRICS = {row: run_metrics(row) for row in TABLE3_ROWS}
+# The rows, inputs and config hashes come from common.smk (TABLE3_ROWS, table3_inputs).
 
 
-def table3_inputs(wildcards):
-    inputs = {"metrics": [path for paths in TABLE3_METRICS.values() for path in paths]}
-    if any(osel.needs_ranking(row) for row in SWEEP):
-        inputs["ranking"] = "results/selection/ranking.tsv"
-    return inputs
-
-
-def table3_hash_args(wildcards):
-    hashes = []
-    for row in TABLE3_ROWS:
-        spec = oc.evaluation_spec(config, row) if row == BASE else oc.training_spec(config, row)
-        hashes.append(f"--config-hash {row}={oc.spec_hash(spec)}")
-    return " ".join(hashes)
+# ROW=PATH per metrics file: a 1209-example sweep has too many for the report's command line. printf is a shell
+# builtin, so the list never passes through exec's argument limit (Snakemake runs a long command from a script).
+rule table3_manifest:
+    output:
+        TABLE3_MANIFEST,
+    params:
+        entries=table3_manifest_entries,
+    log:
+        "logs/table3_manifest.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "printf '%s\\n' {params.entries:q} > {output} 2> {log}"
 
 
 rule report_table3:
@@ -29,24 +30,19 @@ rule report_table3:
     output:
         md="reports/table3.md",
         csv="reports/table3.csv",
-        # ROW=PATH per metrics file: a 1209-example sweep has too many to pass on a command line
-        manifest="results/sweep/table3_metrics.txt",
     params:
+        ranking=ranking_arg,
         hashes=table3_hash_args,
         model=config["report"]["table1"]["model"],
         scale=config["report"]["scale"],
     log:
         "logs/report_table3.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    run:
-        lines = [f"{row}={path}" for row, paths in TABLE3_METRICS.items() for path in paths]
-        Path(output.manifest).parent.mkdir(parents=True, exist_ok=True)
-        Path(output.manifest).write_text("\n".join(lines) + "\n")
-        ranking = f"--ranking {input.ranking}" if "ranking" in input.keys() else ""
-        shell(
-            "oneshot-rlvr report-table3 --metrics-file {output.manifest} {ranking} {params.hashes}"
-            " --model {params.model:q} --scale {params.scale} --md {output.md} --csv {output.csv} > {log} 2>&1"
-        )
+    shell:
+        "oneshot-rlvr report-table3 --metrics-file {input.manifest} {params.ranking} {params.hashes}"
+        " --model {params.model:q} --scale {params.scale} --md {output.md} --csv {output.csv} > {log} 2>&1"
