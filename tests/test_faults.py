@@ -181,10 +181,9 @@ def small_eval_spec(limit: int) -> dict:
     config = oc.load_config([TINY])
     spec = oc.evaluation_spec(config, oc.BASE_RUN)
     for name in spec["benchmarks"]:
-        spec["benchmarks"][name]["limit"] = 2
+        spec["benchmarks"][name].update(limit=2, enabled=name in ("math500", "aime24", "minerva_math"))
     spec["benchmarks"]["math500"]["limit"] = limit
     spec["benchmarks"]["aime24"]["limit"] = limit // 2  # sampled: avg@2 at T = 0.6, seeded per batch
-    spec["benchmarks"]["arc_c"]["enabled"] = False
     spec["batch_size"] = 2
     return spec
 
@@ -201,12 +200,12 @@ def comparable(metrics: dict) -> dict:
 
 
 def test_killed_evaluation_resumes_with_identical_results(tmp_path, tiny_model, shared_data):
-    spec = small_eval_spec(limit=12)
+    spec = small_eval_spec(limit=8)
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
     assert cli(*evaluate_args(tiny_model, shared_data, reference, spec)).returncode == 0
 
     # Kill once a seeded random number of responses of some benchmark is saved (never before its first batch).
-    wanted = random.Random(8).choice([2, 4, 6, 8])
+    wanted = random.Random(8).choice([2, 4, 6])
     process = subprocess.Popen(
         ["oneshot-rlvr", *evaluate_args(tiny_model, shared_data, resumed, spec)],
         stdout=subprocess.DEVNULL,
