@@ -71,7 +71,9 @@ def test_invalid_config_value_and_unknown_run(tmp_path):
     bad.write_text(yaml.safe_dump({"evaluation": {"benchmarks": {"math500": {"n_samples": 0}}}}))
     assert_refused(cli(*train_args(tmp_path, dataset, "--set", "training.learning_rate=-1")), "training.learning_rate")
     assert_refused(cli(*train_args(tmp_path, dataset, "--config", str(bad))), "evaluation.benchmarks.math500.n_samples")
-    assert_refused(cli(*train_args(tmp_path, dataset)[:2], "no_such_run", *train_args(tmp_path, dataset)[3:]), "no_such_run")
+    unknown = train_args(tmp_path, dataset)
+    unknown[unknown.index("--run") + 1] = "no_such_run"
+    assert_refused(cli(*unknown), "no_such_run", "known runs")
     assert not (tmp_path / "out").exists() and not (tmp_path / "ck").exists()
 
 
@@ -165,8 +167,9 @@ def test_truncated_download_refused_previous_copy_kept(tmp_path, shared_data):
     good = (shared_data / relpath).read_bytes()
     (source / relpath).write_bytes(good[: len(good) // 2])  # a download cut off half-way
     dest = tmp_path / "data"
-    assert cli("fetch-data", "--name", "amc23", "--dest-dir", str(dest), "--local-data-dir", str(shared_data)).returncode == 0
-    result = cli("fetch-data", "--name", "amc23", "--dest-dir", str(dest), "--local-data-dir", str(source), "--force")
+    fetch = ["fetch-data", "--name", "amc23", "--dest-dir", str(dest)]
+    assert cli(*fetch, "--local-data-dir", str(shared_data)).returncode == 0
+    result = cli(*fetch, "--local-data-dir", str(source), "--force")
     assert_refused(result, relpath, "previous")
     assert (dest / relpath).read_bytes() == good and no_temp_files(dest)
 
@@ -296,19 +299,25 @@ def files_under(workdir: Path, pattern: str) -> list[Path]:
 def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_path, shared_data):
     args = miniature_args(shared_data)
     interrupted = copy_workflow(tmp_path / "interrupted")
-    # Ctrl-C while the first training runs; SIGTERM to Snakemake during the evaluations; SIGKILL of everything
-    # (a lost machine) once a few evaluations are done.
-    run_until(interrupted, args, lambda wd: files_under(wd, "results/runs/*/checkpoints/checkpoint-*"), signal.SIGINT, True)
+    # Ctrl-C while the first training runs; SIGTERM to Snakemake during the evaluations (it finishes the running
+    # jobs, then stops); SIGKILL of everything (a lost machine) once two more evaluations are done.
+    resume = [*args, "--rerun-incomplete"]
     run_until(
-        interrupted, [*args, "--rerun-incomplete"], lambda wd: files_under(wd, "logs/evaluate_checkpoint/*/*.log"),
-        signal.SIGTERM, False,
-    )  # fmt: skip
+        interrupted, args, lambda wd: files_under(wd, "results/runs/*/checkpoints/checkpoint-*"), signal.SIGINT, True
+    )
     run_until(
-        interrupted, [*args, "--rerun-incomplete"], lambda wd: len(files_under(wd, "results/eval/*/*/metrics.json")) >= 3,
-        signal.SIGKILL, True,
-    )  # fmt: skip
+        interrupted, resume, lambda wd: files_under(wd, "logs/evaluate_checkpoint/*/*.log"), signal.SIGTERM, False
+    )
+    evaluated = len(files_under(interrupted, "results/eval/*/*/metrics.json"))
+    run_until(
+        interrupted,
+        resume,
+        lambda wd: len(files_under(wd, "results/eval/*/*/metrics.json")) >= evaluated + 2,
+        signal.SIGKILL,
+        True,
+    )
     subprocess.run([*args, "--unlock"], cwd=interrupted, capture_output=True, check=True)  # the killed run's lock
-    done = subprocess.run([*args, "--rerun-incomplete"], cwd=interrupted, capture_output=True, text=True)
+    done = subprocess.run(resume, cwd=interrupted, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-4000:]
     again = subprocess.run([*args, "-n"], cwd=interrupted, capture_output=True, text=True)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
