@@ -3,8 +3,9 @@
 For every gold answer of the six evaluation benchmarks, responses are generated with rewrites
 that keep the value (boxed in a sentence, ``\\dfrac``, extra spaces, trailing period) and rewrites
 that change it (integer + 1, flipped sign).  Each mode grades all of them with ``grade_many`` on
-2 workers; the script prints throughput, the slowest 1% single-pair latency (``grade_answer`` on
-a sample), the number of timeouts, how often the expected verdict was reproduced, and how many
+2 workers; the script prints throughput, the slowest 1% single-pair latency (p99 of ``grade_answer``
+on a sample) and the number of timeouts (all three per mode, also in the summary line), how often the
+expected verdict was reproduced, and how many
 verdicts the modes disagree on.  A second part grades only *easy* responses (a boxed integer or decimal
 answer, right or wrong, as most real responses are) and prints each mode's throughput on them.  It ends
 with one summary line.
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             f"[{mode:10s}] {rate:9.1f} responses/s ({elapsed:6.2f} s), p99 latency {p99 * 1000:8.1f} ms, "
             f"timeouts {timeouts}, matches default expectation {agree}/{len(cases)}"
         )
-        summary.append(f"{mode}={rate:.0f}/s")
+        summary.append(f"{mode}={rate:.0f}/s,p99={p99 * 1000:.1f}ms,timeouts={timeouts}")
         if mode == "default":
             pairs = list(zip(result, cases, strict=True))
             misses = [(c[0], c[2], c[1], v.correct) for v, c in pairs if v.correct != c[3]]

@@ -1,13 +1,18 @@
-"""DAG build time of `snakemake -n` at paper scale for the workflow's big targets (target: seconds).
+"""DAG build time and memory of `snakemake -n` at paper scale for the workflow's big targets (target: seconds).
 
-    python benchmarks/bench_workflow.py [TARGET ...]      (default: reproduce_table1 sweep_1shot paper)
+    python benchmarks/bench_workflow.py [TARGET ...] [--sweep pi1..pi1209] [--profile OUT.prof]
 
-Runs in a scratch copy of the workflow so nothing in the checkout changes. Targets that do not exist yet are
-reported as such. Prints one line per target and a SUMMARY line.
+TARGET defaults to `reproduce_table1 paper sweep_1shot`; any target name works, and one the workflow does not
+have is reported as skipped. `sweep_1shot` is planned with `--config sweep_examples=<--sweep>` (default the
+1,209-example range). Runs in a scratch copy of the workflow so nothing in the checkout changes, with the default
+(paper) config. Prints one line per target (wall seconds, jobs, peak memory of the Snakemake process) and a
+SUMMARY line. `--profile` runs each dry run under cProfile (slower) and writes OUT.<target>.prof.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -17,42 +22,68 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+UNKNOWN_TARGET = re.compile(r"MissingRuleException|No rule to produce|Target rules may not contain wildcards")
 
 
-def dry_run(workdir: Path, target: str, extra: list[str]) -> tuple[float, int | None, str]:
+def dry_run(workdir: Path, target: str, extra: list[str], profile: str | None) -> dict:
+    """Wall time, job count and peak RSS (MB) of one `snakemake -n`, or why it failed."""
+    command = ["snakemake", target, "-n", "--cores", "8", "--quiet", "rules", *extra]
+    if profile:
+        command = [sys.executable, "-m", "cProfile", "-o", f"{profile}.{target}.prof", "-m", "snakemake", *command[1:]]
     start = time.perf_counter()
-    result = subprocess.run(
-        ["snakemake", target, "-n", "--cores", "8", "--quiet", "rules", *extra],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        return elapsed, None, (result.stderr or result.stdout).strip().splitlines()[-1][:120]
-    match = re.search(r"^total\s+(\d+)", result.stdout, flags=re.MULTILINE)
-    return elapsed, int(match.group(1)) if match else None, ""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, cwd=workdir, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    result = {"seconds": elapsed, "peak_mb": usage.ru_maxrss / 1024, "jobs": None, "error": ""}
+    if os.waitstatus_to_exitcode(status) != 0:
+        text = stderr + stdout
+        if UNKNOWN_TARGET.search(text):
+            result["error"] = "unknown target"
+        else:
+            lines = [line for line in text.strip().splitlines() if line.strip()]
+            result["error"] = lines[-1][:120] if lines else "failed"
+        return result
+    match = re.search(r"^total\s+(\d+)", stdout, flags=re.MULTILINE)
+    result["jobs"] = int(match.group(1)) if match else None
+    return result
 
 
-def main() -> None:
-    targets = sys.argv[1:] or ["reproduce_table1", "sweep_1shot", "paper"]
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="*", default=["reproduce_table1", "paper", "sweep_1shot"])
+    parser.add_argument("--sweep", default="pi1..pi1209", help="sweep_examples for sweep_1shot")
+    parser.add_argument("--profile", help="write cProfile output to PROFILE.<target>.prof")
+    args = parser.parse_args(argv)
+    profile = str(Path(args.profile).resolve()) if args.profile else None
+    summary = []
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
         shutil.copy(REPO / "Snakefile", workdir / "Snakefile")
-        shutil.copytree(REPO / "workflow", workdir / "workflow")
+        shutil.copytree(REPO / "workflow", workdir / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(REPO / "config", workdir / "config")
-        summary = []
-        for target in targets:
-            extra = ["--config", "sweep_examples=pi1..pi1209"] if target == "sweep_1shot" else []
-            elapsed, jobs, error = dry_run(workdir, target, extra)
-            if jobs is None:
-                print(f"{target:<18s} failed after {elapsed:.1f}s: {error}")
-                summary.append(f"{target}=n/a")
+        for target in args.targets:
+            extra = ["--config", f"sweep_examples={args.sweep}"] if target == "sweep_1shot" else []
+            result = dry_run(workdir, target, extra, profile)
+            name = f"{target}[{args.sweep}]" if extra else target
+            if result["error"] == "unknown target":
+                print(f"{name:<30s} skipped: the workflow has no target {target!r}")
+                summary.append(f"{name}=skipped")
+            elif result["jobs"] is None:
+                print(f"{name:<30s} failed after {result['seconds']:.1f}s: {result['error']}")
+                summary.append(f"{name}=failed")
             else:
-                print(f"{target:<18s} jobs={jobs:<7d} dry_run_s={elapsed:.1f}")
-                summary.append(f"{target}={elapsed:.1f}s/{jobs}jobs")
+                print(
+                    f"{name:<30s} jobs={result['jobs']:<7d} dry_run_s={result['seconds']:.1f} "
+                    f"peak_rss_mb={result['peak_mb']:.0f}"
+                )
+                summary.append(f"{name}={result['seconds']:.1f}s/{result['jobs']}jobs/{result['peak_mb']:.0f}MB")
     print("SUMMARY dag " + " ".join(summary))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -114,3 +114,13 @@ def test_show_config_per_paper_model(model, steps, response):
     assert resolved["total_steps"] == steps and resolved["trl"]["max_completion_length"] == response
     assert resolved["completions_per_step"] == 1024 and resolved["trl"]["learning_rate"] == 1e-6
     assert resolved["trl"]["beta"] == 0.001 and resolved["trl"]["entropy_coef"] == 0.001
+
+
+def test_deep_merge_shares_nothing_mutable_with_its_inputs():
+    base = {"a": {"b": [1, {"c": 2}], "d": 1.5}, "e": "x"}
+    override = {"a": {"d": 3}, "f": [[1]]}
+    merged = oc.deep_merge(base, override)
+    assert merged == {"a": {"b": [1, {"c": 2}], "d": 3}, "e": "x", "f": [[1]]}
+    merged["a"]["b"][1]["c"] = 9
+    merged["f"][0].append(2)
+    assert base["a"]["b"][1]["c"] == 2 and override["f"] == [[1]]

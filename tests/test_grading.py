@@ -430,6 +430,48 @@ def test_fuzz_never_raises(response, gold, mode):
     assert isinstance(answers_equal(response[:30], gold, mode), bool)
 
 
+ADVERSARIAL_PIECES = st.sampled_from(
+    [
+        "9^{9^{9^{9}}}",
+        "10^{10^{10}}",
+        "\\frac{1}{0}",
+        "\\frac{\\frac{\\frac{1}{2}}{3}}{",
+        "\\left(",
+        "\\right]",
+        "\\sqrt[",
+        "}{",
+        "\\boxed{",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}",
+        "x^{x^{x^{x}}}",
+        "\\int_0^\\infty e^{-x^2}dx",
+        "\\sum_{n=1}^{10^{9}} n^{n}",
+        "1e308*1e308",
+        "\\infty-\\infty",
+        "\\text{\\boxed{2}}",
+        "\u0000",
+        "\\\\",
+        "%",
+        "\u4f60\u597d \u221a\u2153",
+    ]
+)
+# Adversarial LaTeX: huge powers, unbalanced delimiters, nested fractions, repeated many times.
+ADVERSARIAL = st.tuples(st.lists(ADVERSARIAL_PIECES, min_size=1, max_size=6), st.integers(1, 200)).map(
+    lambda pieces_times: "\\boxed{" + "".join(pieces_times[0]) * pieces_times[1] + "}"
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(response=ADVERSARIAL, gold=st.one_of(ADVERSARIAL, LATEXISH), mode=st.sampled_from(GRADER_MODES))
+def test_fuzz_adversarial_latex_returns_within_its_timeout(response, gold, mode):
+    """Never raises, and a call returns about when its timeout ends (a hung worker is killed, not waited for)."""
+    start = time.monotonic()
+    verdict = grade_answer(response, gold, mode=mode, timeout_s=1.0)
+    assert isinstance(verdict, Verdict) and isinstance(verdict.correct, bool)
+    assert time.monotonic() - start < 8  # 1 s timeout plus a generous margin for killing and restarting a worker
+    many = grade_many([response, gold], [gold, response], mode=mode, timeout_s=1.0)
+    assert [type(v) for v in many] == [Verdict, Verdict]
+
+
 # ---------------------------------------------------------------------------------------------
 # JSONL
 # ---------------------------------------------------------------------------------------------

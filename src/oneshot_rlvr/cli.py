@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -317,12 +318,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Expected failures (bad config, data, paths; every package error subclasses ValueError or RuntimeError) end with
+# one line `oneshot-rlvr <command>: error: <message>` and exit code 2; ONESHOT_RLVR_TRACEBACK=1 shows the traceback.
+EXPECTED_ERRORS = (ValueError, RuntimeError, OSError, KeyError)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, RuntimeError, FileNotFoundError, KeyError) as error:
+    except EXPECTED_ERRORS as error:
+        if os.environ.get("ONESHOT_RLVR_TRACEBACK"):
+            raise
         message = str(error) if not isinstance(error, KeyError) else f"missing key {error}"
+        message = " ".join(message.split()) or type(error).__name__
         print(f"oneshot-rlvr {args.command}: error: {message}", file=sys.stderr)
         return 2
     return 0

@@ -1,7 +1,8 @@
 """Evaluate one checkpoint on every enabled benchmark with the paper's protocol (docs/evaluation.md).
 
 One job per checkpoint: all benchmarks are generated and graded here. Each finished benchmark leaves its
-responses and metrics on disk, so an interrupted evaluation resumes without regenerating them.
+responses and metrics on disk, and an unfinished one its responses so far (after every batch), so an interrupted
+evaluation resumes without regenerating them.
 Backends: vLLM (GPU, `evaluation.backend: vllm`) and transformers batched generation (CPU or GPU); both use
 the same prompts, stop strings, sampling settings and grading.
 
@@ -40,6 +41,34 @@ BENCHMARK_DEFAULTS: dict[str, Any] = {"enabled": True, "n_samples": 1, "temperat
 
 class EvaluationError(RuntimeError):
     """The model or the benchmark cannot be evaluated; the message names the path."""
+
+
+PARTIAL_SUFFIX = ".partial.jsonl"
+
+
+def read_partial(path: Path, fingerprint: str, total: int) -> list[dict[str, Any]]:
+    """The responses an interrupted evaluation of one benchmark already generated (ungraded), or [].
+
+    The file's first line holds the fingerprint of (model, settings); a file of another fingerprint is stale and
+    ignored. A malformed line is an error naming the file and line (the file is written atomically, so a kill
+    never leaves one).
+    """
+    from oneshot_rlvr.io import read_jsonl
+
+    if not path.exists():
+        return []
+    lines = read_jsonl(path)
+    if not lines or lines[0].get("fingerprint") != fingerprint:
+        return []
+    rows = lines[1:]
+    required = ("id", "sample", "prompt", "response", "response_tokens", "finish_reason", "answer")
+    for number, row in enumerate(rows, start=2):
+        missing = [key for key in required if key not in row]
+        if missing:
+            raise EvaluationError(f"{path}:{number}: partial response row lacks {', '.join(missing)}")
+    if len(rows) > total:
+        raise EvaluationError(f"{path}: {len(rows)} responses for {total} prompts; delete it to re-evaluate")
+    return rows
 
 
 class Generation(NamedTuple):
@@ -280,6 +309,7 @@ class TransformersGenerator:
         dtype = "auto" if self.device == "cuda" else torch.float32
         self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype).to(self.device).eval()
         self.batch_size = batch_size
+        self.chunk_size = batch_size  # evaluate_checkpoint saves the responses after every batch
         self.stop_ids = stop_token_ids(self.tokenizer, self.model.generation_config, stop_strings)
 
     def generate(
@@ -430,9 +460,14 @@ def evaluate_checkpoint(
     after_think = bool(spec.get("grade_after_think", False))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in out_dir.glob(".*.json*.*"):  # temporary files of a killed atomic write
+        leftover.unlink()
     started = time.time()
     generator = None
     summary: dict[str, Any] = {}
+    # First every check (finished benchmarks, benchmark files, saved partial responses), so that bad input stops
+    # the job before the model is loaded; then the generation of what is missing.
+    pending: dict[str, tuple[dict[str, Any], str, list, list[dict[str, Any]]]] = {}
     for name in data.ALL_BENCHMARKS:
         settings = benchmark_settings(spec, name)
         if not settings["enabled"]:
@@ -441,46 +476,68 @@ def evaluate_checkpoint(
         metrics_path = out_dir / f"{name}.metrics.json"
         fingerprint = _fingerprint(model_path, spec, name)
         if metrics_path.exists():
-            previous = json.loads(metrics_path.read_text())
+            try:
+                previous = json.loads(metrics_path.read_text())
+            except json.JSONDecodeError as error:
+                message = f"{metrics_path}: malformed JSON ({error.msg}); delete it to re-evaluate"
+                raise EvaluationError(message) from None
             if previous.get("fingerprint") == fingerprint:
                 summary[name] = previous
                 continue
-        try:
-            problems = data.load_benchmark(name, Path(data_dir), limit=settings["limit"])
-        except data.DataError as error:
-            summary[name] = {"status": "not run", "reason": str(error)}
+        benchmark_file = Path(data_dir) / data.relpath_of(name)
+        if not benchmark_file.is_file():
+            summary[name] = {"status": "not run", "reason": f"{benchmark_file}: file not found"}
             continue
-        if generator is None:
-            generator = _make_generator(model_path, spec, stops)
-        n_samples = settings["n_samples"]
+        # A benchmark file that is there but malformed (missing fields, no rows) stops the evaluation.
+        problems = data.load_benchmark(name, Path(data_dir), limit=settings["limit"])
         is_arc = name in data.ARC_BENCHMARKS
         prompts = [eval_prompt(p["question"], template, arc=is_arc) for p in problems]
         # Like the authors' x8 files: the whole test set repeated n times, in order.
         expanded = [
             (sample, problem, prompt)
-            for sample in range(n_samples)
+            for sample in range(settings["n_samples"])
             for problem, prompt in zip(problems, prompts, strict=True)
         ]
-        outputs = generator.generate(
-            [p for _, _, p in expanded], settings["temperature"], settings["top_p"], max_new_tokens, int(spec["seed"])
-        )
-        rows = []
-        for (sample, problem, prompt), output in zip(expanded, outputs, strict=True):
-            response = cut_at_stop(output.text, stops)
-            truncated = output.finish_reason == "length"
-            rows.append(
-                {
-                    "id": problem["id"],
-                    "sample": sample,
-                    "subject": problem.get("subject"),
-                    "prompt": prompt,
-                    "response": response,
-                    "response_tokens": output.tokens,
-                    "finish_reason": output.finish_reason,
-                    "repetitive": ends_in_repetition(response, truncated),
-                    "answer": problem["answer"],
-                }
+        rows = read_partial(out_dir / f"{name}{PARTIAL_SUFFIX}", fingerprint, len(expanded))
+        pending[name] = (settings, fingerprint, expanded, rows)
+    for name, (settings, fingerprint, expanded, rows) in pending.items():
+        if generator is None:
+            generator = _make_generator(model_path, spec, stops)
+        n_samples = settings["n_samples"]
+        is_arc = name in data.ARC_BENCHMARKS
+        metrics_path = out_dir / f"{name}.metrics.json"
+        partial_path = out_dir / f"{name}{PARTIAL_SUFFIX}"
+        if rows:
+            print(f"{name}: resuming at {len(rows)}/{len(expanded)} responses from {partial_path}", flush=True)
+        chunk = getattr(generator, "chunk_size", None) or len(expanded)
+        for start in range(len(rows), len(expanded), chunk):
+            part = expanded[start : start + chunk]
+            # Seeded by position, so a resumed evaluation draws exactly what an uninterrupted one draws.
+            outputs = generator.generate(
+                [p for _, _, p in part],
+                settings["temperature"],
+                settings["top_p"],
+                max_new_tokens,
+                int(spec["seed"]) + start,
             )
+            for (sample, problem, prompt), output in zip(part, outputs, strict=True):
+                response = cut_at_stop(output.text, stops)
+                truncated = output.finish_reason == "length"
+                rows.append(
+                    {
+                        "id": problem["id"],
+                        "sample": sample,
+                        "subject": problem.get("subject"),
+                        "prompt": prompt,
+                        "response": response,
+                        "response_tokens": output.tokens,
+                        "finish_reason": output.finish_reason,
+                        "repetitive": ends_in_repetition(response, truncated),
+                        "answer": problem["answer"],
+                    }
+                )
+            if len(rows) < len(expanded):
+                atomic_write_jsonl(partial_path, [{"fingerprint": fingerprint}, *rows])
         grade_rows(rows, is_arc, grader, after_think)
         atomic_write_jsonl(out_dir / f"{name}.jsonl", rows)
         metrics = {
@@ -500,7 +557,9 @@ def evaluate_checkpoint(
             **benchmark_metrics(rows, n_samples, "letter" if is_arc else grader, max_new_tokens),
         }
         atomic_write_json(metrics_path, metrics)
+        partial_path.unlink(missing_ok=True)
         summary[name] = metrics
+    summary = {name: summary[name] for name in data.ALL_BENCHMARKS}
     math_ok = [name for name in data.MATH_BENCHMARKS if summary[name].get("status") == "ok"]
     math_scores = [summary[name]["accuracy"] for name in math_ok]
     disagreements: dict[str, int] = {}

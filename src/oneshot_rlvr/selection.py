@@ -78,7 +78,12 @@ def write_ranking(ranking: pd.DataFrame, path: Path) -> None:
 
 
 def read_ranking(path: Path) -> pd.DataFrame:
-    ranking = pd.read_csv(path, sep="\t")
+    if not Path(path).is_file():
+        raise SelectionError(f"{path}: ranking file not found")
+    try:
+        ranking = pd.read_csv(path, sep="\t")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise SelectionError(f"{path}: not a readable ranking TSV ({str(error).splitlines()[0]})") from None
     missing = {"rank", "index", "score"} - set(ranking.columns)
     if missing:
         raise SelectionError(f"{path}: ranking is missing column(s) {sorted(missing)}")
