@@ -312,8 +312,9 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     # GPU rules ask for GPUs: 8 per training job, 4 per evaluation (the config's gpus).
     train_jobs = result.stdout.split("rule train_grpo:")[1:]
     eval_jobs = result.stdout.split("rule evaluate_checkpoint:")[1:]
-    assert train_jobs and all("gpu=8" in job.split("\n\n")[0] for job in train_jobs)
-    assert eval_jobs and all("gpu=4" in job.split("\n\n")[0] for job in eval_jobs)
+    # (each job's block ends where the next job's timestamp line "[...]" starts)
+    assert len(train_jobs) == counts["train_grpo"] and all("gpu=8," in job.split("\n[")[0] for job in train_jobs)
+    assert len(eval_jobs) == counts["evaluate_checkpoint"] and all("gpu=4," in job.split("\n[")[0] for job in eval_jobs)
     assert "TARGETS" not in result.stderr
 
 
