@@ -9,7 +9,7 @@ from oneshot_rlvr import paper_tables as opt
 # Tables built by rule report_paper_table (Tables 1 and 3 have their own rules).
 PAPER_TABLE_NUMBERS = list(opt.TABLES)
 EVAL_DIR = "results/eval"
-# Figure targets of the figures rule files: target name -> output files (empty until they are included).
+# Figure targets (target name -> output files) from the figures helpers file; empty until that is included.
 FIGURE_ARTEFACT_MAP = dict(globals().get("FIGURE_ARTEFACTS", {}))
 FIGURE_FILES = [path for files in FIGURE_ARTEFACT_MAP.values() for path in files]
 
