@@ -478,7 +478,9 @@ def build_table(
             selection = "highest average of the row's columns"
         else:
             chosen = best_checkpoint(files)
-            selection = "best 6-benchmark average"
+            selection = (
+                "best 6-benchmark average" if len(files) > 1 else f"the only evaluated step ({chosen[1]['step']})"
+            )
         for column in table.columns:
             path, metrics = chosen
             cell_selection = selection
