@@ -396,3 +396,27 @@ def check_every_table(workdir: Path, config: dict) -> None:
     assert demos["demonstrations"] == "pi1_self" and len(demos["items"]) == 1
     prompt = json.loads((workdir / "results/eval/icl_qwen4/step0/math500.jsonl").read_text().splitlines()[0])["prompt"]
     assert all(question in prompt for question, _ in prompts.ICL_SETS["math4_standin"])
+
+
+def test_paper_takes_the_figures_of_the_figures_files(tmp_path):
+    """The figures' functions-only file defines FIGURE_ARTEFACTS before paper_inputs.smk is included: `paper` and
+    reports/README.md then cover those figures too (the wiring of the figures branch)."""
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "workflow" / "rules" / "fake_figures.smk").write_text(
+        'FIGURE_ARTEFACTS = {"figure1": ["reports/figures/figure1.png", "reports/figures/figure1.pdf"]}\n\n\n'
+        "rule fake_figure1:\n"
+        "    output:\n"
+        '        "reports/figures/figure1.png",\n'
+        '        "reports/figures/figure1.pdf",\n'
+        "    shell:\n"
+        '        "touch {output}"\n'
+    )
+    snakefile = (workdir / "Snakefile").read_text()
+    include = 'include: "workflow/rules/paper_inputs.smk"'
+    (workdir / "Snakefile").write_text(
+        snakefile.replace(include, 'include: "workflow/rules/fake_figures.smk"\n' + include)
+    )
+    result = snakemake(workdir, "paper", "-n", "--cores", "2", "--configfile", "config/tiny.yaml")
+    assert "rule fake_figure1:" in result.stdout and "reports/figures/figure1.pdf" in result.stdout
+    readme_job = result.stdout.split("rule reports_readme:")[1].split("\n[")[0]
+    assert "reports/figures/figure1.png" in readme_job and "reports/table20.csv" in readme_job

@@ -117,11 +117,11 @@ rule reports_readme:
         "oneshot-rlvr reports-readme --artefacts {params.artefacts:q} --scale {params.scale} --out {output} > {log} 2>&1"
 
 
-# Everything: every table, every figure (FIGURE_FILES, from the figures' rule files) and the index.
+# Everything: every table, every figure (PAPER_FIGURE_FILES, from the figures' files) and the index.
 rule paper:
     input:
         rules.reproduce_table1.input,
         rules.reproduce_table3.input,
         [table_files(number) for number in PAPER_TABLE_NUMBERS],
-        FIGURE_FILES,
+        PAPER_FIGURE_FILES,
         "reports/README.md",

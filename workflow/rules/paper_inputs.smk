@@ -11,7 +11,12 @@ PAPER_TABLE_NUMBERS = list(opt.TABLES)
 EVAL_DIR = "results/eval"
 # Figure targets (target name -> output files) from the figures helpers file; empty until that is included.
 FIGURE_ARTEFACT_MAP = dict(globals().get("FIGURE_ARTEFACTS", {}))
-FIGURE_FILES = [path for files in FIGURE_ARTEFACT_MAP.values() for path in files]
+# Every figure file of `paper`: those of FIGURE_ARTEFACTS, and a FIGURE_FILES list if the figures file defines one.
+PAPER_FIGURE_FILES = list(
+    dict.fromkeys(
+        [path for files in FIGURE_ARTEFACT_MAP.values() for path in files] + list(globals().get("FIGURE_FILES", []))
+    )
+)
 
 
 def table_files(number):
