@@ -124,3 +124,8 @@ rule all:
     default_target: True
     input:
         rules.reproduce_table1.input,
+
+
+# The paper's other tables, reports/README.md and the `paper` target (after the targets they reuse).
+include: "workflow/rules/paper_inputs.smk"
+include: "workflow/rules/paper.smk"

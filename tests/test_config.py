@@ -16,7 +16,13 @@ def test_default_and_tiny_configs_validate():
     tiny = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
     assert paper["base_model"] == "qwen2.5-math-1.5b"
     assert tiny["base_model"] == "tiny"
-    assert set(paper["runs"]) == {"math_train", "dsr_sub", "dsr_sub_format_reward", "pi1", "pi13", "pi1_pi13"}
+    table1 = {"math_train", "dsr_sub", "dsr_sub_format_reward", "pi1", "pi13", "pi1_pi13"}
+    assert table1 <= set(paper["runs"]) and set(paper["report"]["table1"]["rows"]) == {"base", *table1}
+    # Every run of the paper's experiments (README "Every experiment of the paper") is configured.
+    assert {"pi1_abl_ent", "qwen7b_pi1", "llama_base", "r1distill_pi1_to_pi16", "icl_qwen4", "pi1_simplified"} <= set(
+        paper["runs"]
+    )
+    assert {"qwen2.5-1.5b", "qwen2.5-math-1.5b-instruct"} <= set(paper["models"])
 
 
 @pytest.mark.parametrize(

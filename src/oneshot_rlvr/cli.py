@@ -195,6 +195,33 @@ def cmd_plot_figure(args: argparse.Namespace) -> None:
     print(f"wrote {args.png}" + (f" and {args.pdf}" if args.pdf else "") + f": {len(panels)} panels")
 
 
+def cmd_report_table(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import paper_tables
+
+    runs: dict[str, list[Path]] = {}
+    for item in args.run:
+        run, _, steps = item.partition("=")
+        if not run or not steps:
+            raise ValueError(f"--run {item!r} must be RUN=STEP[,STEP...]")
+        try:
+            numbers = [int(step) for step in steps.split(",")]
+        except ValueError:
+            raise ValueError(f"--run {item!r}: steps must be integers") from None
+        runs[run] = [Path(args.eval_dir) / run / f"step{step}" / "metrics.json" for step in numbers]
+    hashes = dict(item.partition("=")[::2] for item in args.config_hash)
+    records = paper_tables.build_table(args.table, runs, args.scale, hashes)
+    paper_tables.write_table(records, args.table, args.scale, Path(args.md), Path(args.csv))
+    print(f"wrote {args.md} and {args.csv} (table {args.table}, {len(runs)} runs)")
+
+
+def cmd_reports_readme(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import artefacts
+
+    entries = artefacts.parse_artefacts(args.artefacts)
+    artefacts.write_readme(entries, args.scale, Path(args.out))
+    print(f"wrote {args.out} ({len(entries)} artefacts)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneshot-rlvr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -315,6 +342,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--md", required=True)
     p.add_argument("--csv", required=True)
     p.set_defaults(func=cmd_report_table3)
+
+    p = sub.add_parser("report-table", help="write reports/table<N>.md and .csv for Tables 4, 5, 9, 13, 16-20")
+    p.add_argument("--table", type=int, required=True, help="the paper's table number")
+    p.add_argument("--eval-dir", default="results/eval", help="folder of <run>/step<step>/metrics.json")
+    p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")
+    p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH")
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--md", required=True)
+    p.add_argument("--csv", required=True)
+    p.set_defaults(func=cmd_report_table)
+
+    p = sub.add_parser("reports-readme", help="write reports/README.md: every artefact, its files and inputs")
+    p.add_argument(
+        "--artefacts", required=True, help='JSON list of {"target", "files", "inputs"} (what each is computed from)'
+    )
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_reports_readme)
     return parser
 
 

@@ -464,6 +464,18 @@ def evaluate_checkpoint(
         leftover.unlink()
     started = time.time()
     generator = None
+    icl = spec.get("icl")
+    demonstrations: list[tuple[str, str]] = []
+    if icl:
+        generator = _make_generator(model_path, spec, stops)
+        demonstrations = resolve_demonstrations(icl, generator, template, stops, max_new_tokens, int(spec["seed"]))
+        atomic_write_json(
+            out_dir / "icl_demonstrations.json",
+            {
+                "demonstrations": icl["demonstrations"],
+                "items": [{"question": q, "response": a} for q, a in demonstrations],
+            },
+        )
     summary: dict[str, Any] = {}
     # First every check (finished benchmarks, benchmark files, saved partial responses), so that bad input stops
     # the job before the model is loaded; then the generation of what is missing.
@@ -491,7 +503,9 @@ def evaluate_checkpoint(
         # A benchmark file that is there but malformed (missing fields, no rows) stops the evaluation.
         problems = data.load_benchmark(name, Path(data_dir), limit=settings["limit"])
         is_arc = name in data.ARC_BENCHMARKS
-        prompts = [eval_prompt(p["question"], template, arc=is_arc) for p in problems]
+        # In-context demonstrations (Table 16) go before the math problems; ARC stays zero-shot.
+        shots = () if is_arc else demonstrations
+        prompts = [eval_prompt(p["question"], template, arc=is_arc, demonstrations=shots) for p in problems]
         # Like the authors' x8 files: the whole test set repeated n times, in order.
         expanded = [
             (sample, problem, prompt)
@@ -575,12 +589,46 @@ def evaluate_checkpoint(
         "backend": spec["backend"],
         "grader": grader,
         "grader_disagreements": disagreements,
+        "icl": None if not icl else {"demonstrations": icl["demonstrations"], "count": len(demonstrations)},
         "benchmarks": summary,
         "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(data.MATH_BENCHMARKS) else None,
         "wall_time_s": round(time.time() - started, 1),
     }
     atomic_write_json(out_dir / "metrics.json", result)
     return result
+
+
+def resolve_demonstrations(
+    icl: Mapping[str, Any], generator: Any, template: str, stops: Sequence[str], max_new_tokens: int, seed: int
+) -> list[tuple[str, str]]:
+    """The (question, response) demonstrations of an ICL run (`runs.<name>.icl`, resolved by the config):
+
+    - `pi1_self`: pi1's problem (from its example-set parquet, without the training instruction suffix) with a
+      response the evaluated model itself generates greedily under the evaluation prompt (the paper: "pi1 with a
+      self-generated response"; it does not say how it was generated);
+    - `math4_standin` / `math1_standin`: our own stand-in worked examples (prompts.ICL_SETS; not Qwen's texts);
+    - a `.jsonl` path: demonstrations from that file.
+    """
+    from oneshot_rlvr.data import INSTRUCTION_SUFFIX, load_verl_parquet
+    from oneshot_rlvr.prompts import ICL_SETS, eval_prompt, load_demonstrations
+
+    name = str(icl["demonstrations"])
+    files = list(icl.get("files") or [])
+    if name in ICL_SETS:
+        return list(ICL_SETS[name])
+    if name.endswith(".jsonl"):
+        return load_demonstrations(Path(files[0] if files else name))
+    if name == "pi1_self":
+        if not files:
+            raise EvaluationError("icl pi1_self needs the pi1 example-set parquet (spec key icl.files)")
+        frame = load_verl_parquet(Path(files[0]))
+        messages = frame["prompt"].iloc[0]
+        question = str(messages[-1]["content"])
+        if question.endswith(INSTRUCTION_SUFFIX):
+            question = question[: -len(INSTRUCTION_SUFFIX)]
+        output = generator.generate([eval_prompt(question, template)], 0.0, 1.0, max_new_tokens, seed)[0]
+        return [(question, cut_at_stop(output.text, stops))]
+    raise EvaluationError(f"unknown in-context demonstrations {name!r} (config key runs.<name>.icl)")
 
 
 def _fingerprint(model_path: str, spec: Mapping[str, Any], benchmark: str) -> str:

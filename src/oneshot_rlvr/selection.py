@@ -26,6 +26,14 @@ _PI_SET = re.compile(r"^pi\d+(_pi\d+)*$")
 _PI_RANGE = re.compile(r"^pi(\d+)_to_pi(\d+)$")
 _RANDOM_SET = re.compile(r"^random(\d+)$")
 
+# Table 18's simplified pi'1: only the step the base model gets wrong. The paper gives neither the exact string nor
+# the label; we use "Calculate ∛2048" with DSR-sub's instruction suffix and pi1's label 12.8 (docs/fidelity.md).
+PI1_SIMPLIFIED = "pi1_simplified"
+PI1_SIMPLIFIED_PROBLEM = "Calculate ∛2048"
+PI1_SIMPLIFIED_LABEL = "12.8"
+# Its extra_info.index: not a DSR-sub row (those are 0..1208), so its history key cannot collide with one.
+PI1_SIMPLIFIED_INDEX = -1
+
 # The single examples the paper names (Table 3 and §5.3): marked in the score-distribution figure.
 PAPER_NAMED = (1, 2, 3, 4, 7, 11, 13, 16, 17, 605, 606, 1201, 1207, 1208, 1209)
 
@@ -108,7 +116,22 @@ def pi_ranks(name: str) -> list[int]:
 
 def needs_ranking(name: str) -> bool:
     """Whether an example set is chosen by rank (pi sets and ranges), so needs the ranking to be built."""
-    return name not in ("dsr_sub", "math_train") and not _RANDOM_SET.match(name)
+    return name not in ("dsr_sub", "math_train", PI1_SIMPLIFIED) and not _RANDOM_SET.match(name)
+
+
+def simplified_pi1() -> pd.DataFrame:
+    """The one-row verl-format frame of pi'1 (Table 18), in DSR-sub's layout and with its instruction suffix."""
+    from oneshot_rlvr.data import INSTRUCTION_SUFFIX
+
+    return pd.DataFrame(
+        {
+            "data_source": [PI1_SIMPLIFIED],
+            "prompt": [[{"role": "user", "content": PI1_SIMPLIFIED_PROBLEM + INSTRUCTION_SUFFIX}]],
+            "ability": ["math"],
+            "reward_model": [{"style": "rule", "ground_truth": PI1_SIMPLIFIED_LABEL}],
+            "extra_info": [{"index": PI1_SIMPLIFIED_INDEX, "split": "train"}],
+        }
+    )
 
 
 def set_size(name: str, dsr_sub_size: int = 1209, math_train_size: int = 7500) -> int:
@@ -120,6 +143,8 @@ def set_size(name: str, dsr_sub_size: int = 1209, math_train_size: int = 7500) -
     drawn = _RANDOM_SET.match(name)
     if drawn:
         return int(drawn.group(1))
+    if name == PI1_SIMPLIFIED:
+        return 1
     return len(set(pi_ranks(name)))
 
 
@@ -167,6 +192,8 @@ def make_dataset(
         # Two MATH train solutions box nothing; an empty label can never be matched, so they are not trained on.
         labelled = math_train["reward_model"].map(lambda rm: str(rm["ground_truth"]).strip() != "")
         return math_train[labelled].reset_index(drop=True)
+    if name == PI1_SIMPLIFIED:
+        return duplicate_to_batch(simplified_pi1(), batch_size)
     drawn = _RANDOM_SET.match(name)
     if drawn:
         wanted = random_indices(dsr_sub, int(drawn.group(1)), seed)

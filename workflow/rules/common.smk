@@ -74,15 +74,15 @@ def run_dataset(wildcards):
 
 
 def checkpoint_model(wildcards):
-    if wildcards.run == BASE:
-        return model_path(BASE)
+    if oc.is_evaluation_only(config, wildcards.run):
+        return model_path(wildcards.run)
     return f"results/runs/{wildcards.run}/checkpoints/checkpoint-{wildcards.step}"
 
 
 def evaluation_inputs(wildcards):
     inputs = [data_file(name) for name in enabled_benchmarks()]
-    if wildcards.run == BASE:
-        return inputs + model_inputs(BASE)
+    if oc.is_evaluation_only(config, wildcards.run):
+        return inputs + model_inputs(wildcards.run) + oc.icl_inputs(config, wildcards.run)
     return inputs + [f"results/runs/{wildcards.run}/train_done.json"]
 
 

@@ -1,0 +1,96 @@
+# Helpers of the paper's tables (rules in workflow/rules/paper.smk): constants and functions only, no rules, so
+# that snakemake --lint accepts the rule file. The tables' rows, runs and selection rules live in the tested package
+# (oneshot_rlvr.paper_tables); this file turns them into input files and command-line arguments.
+# Include it after the figures' functions-only file (it reads FIGURE_ARTEFACTS when that exists).
+import json
+
+from oneshot_rlvr import paper_tables as opt
+
+# Tables built by rule report_paper_table (Tables 1 and 3 have their own rules).
+PAPER_TABLE_NUMBERS = list(opt.TABLES)
+EVAL_DIR = "results/eval"
+# Figure targets (target name -> output files) from the figures helpers file; empty until that is included.
+FIGURE_ARTEFACT_MAP = dict(globals().get("FIGURE_ARTEFACTS", {}))
+# Every figure file of `paper`: those of FIGURE_ARTEFACTS, and a FIGURE_FILES list if the figures file defines one.
+PAPER_FIGURE_FILES = list(
+    dict.fromkeys(
+        [path for files in FIGURE_ARTEFACT_MAP.values() for path in files] + list(globals().get("FIGURE_FILES", []))
+    )
+)
+
+
+def table_files(number):
+    return [f"reports/table{number}.md", f"reports/table{number}.csv"]
+
+
+def _configured(run):
+    """A run the config defines or derives; rows of other runs are reported as not run."""
+    try:
+        oc.evaluated_steps(config, run)
+    except oc.ConfigError:
+        return False
+    return True
+
+
+def paper_table_runs(number):
+    return [run for run in opt.table_runs(int(number)) if _configured(run)]
+
+
+def paper_table_inputs(wildcards):
+    return [path for run in paper_table_runs(wildcards.number) for path in run_metrics(run)]
+
+
+def paper_table_run_args(wildcards):
+    """--run RUN=STEP,STEP,... per run: the report reads EVAL_DIR/RUN/step<STEP>/metrics.json."""
+    return " ".join(
+        f"--run {run}=" + ",".join(str(step) for step in oc.evaluated_steps(config, run))
+        for run in paper_table_runs(wildcards.number)
+    )
+
+
+def paper_table_hash_args(wildcards):
+    return " ".join(
+        f"--config-hash {run}={oc.run_config_hash(config, run)}" for run in paper_table_runs(wildcards.number)
+    )
+
+
+def _runs_text(runs):
+    runs = list(runs)
+    shown = ", ".join(runs[:12]) + (f", … ({len(runs)} runs)" if len(runs) > 12 else "")
+    return f"runs {shown}" if runs else "–"
+
+
+def artefact_entries():
+    """Every artefact of `paper`: target, files, what it is computed from (reports/README.md)."""
+    entries = [
+        {
+            "target": "reproduce_table1",
+            "files": table_files(1),
+            "inputs": _runs_text(config["report"]["table1"]["rows"]),
+        },
+        {
+            "target": "reproduce_table3",
+            "files": table_files(3)
+            + ["reports/figures/score_distribution.png", "reports/figures/score_distribution.pdf"],
+            "inputs": _runs_text(["base", *SWEEP]) + "; results/selection/ranking.tsv",
+        },
+    ]
+    for number in PAPER_TABLE_NUMBERS:
+        entries.append(
+            {
+                "target": f"reproduce_table{number}",
+                "files": table_files(number),
+                "inputs": _runs_text(paper_table_runs(number)),
+            }
+        )
+    for target, files in FIGURE_ARTEFACT_MAP.items():
+        entries.append({"target": target, "files": list(files), "inputs": "see its rule in workflow/rules/"})
+    return entries
+
+
+def artefact_files():
+    return [path for entry in artefact_entries() for path in entry["files"]]
+
+
+def artefacts_json():
+    return json.dumps(artefact_entries())
