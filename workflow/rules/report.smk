@@ -5,8 +5,8 @@ rule report_table1:
     input:
         table1_inputs,
     output:
-        md="reports/table1.md",
-        csv="reports/table1.csv",
+        md=report("reports/table1.md", caption="../report/table1.rst", category="Tables"),
+        csv=report("reports/table1.csv", caption="../report/table1.rst", category="Tables"),
     params:
         metrics=table1_metrics_args,
         hashes=table1_hash_args,

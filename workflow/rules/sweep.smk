@@ -28,8 +28,8 @@ rule report_table3:
     input:
         unpack(table3_inputs),
     output:
-        md="reports/table3.md",
-        csv="reports/table3.csv",
+        md=report("reports/table3.md", caption="../report/table3.rst", category="Tables"),
+        csv=report("reports/table3.csv", caption="../report/table3.rst", category="Tables"),
     params:
         ranking=ranking_arg,
         hashes=table3_hash_args,
