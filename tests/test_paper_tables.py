@@ -15,7 +15,7 @@ import yaml
 from test_workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import evaluation, paper_tables, prompts, selection
+from oneshot_rlvr import evaluation, figures, paper_tables, prompts, selection
 from oneshot_rlvr.artefacts import ArtefactError, parse_artefacts, readme_markdown
 from oneshot_rlvr.evaluation import Generation
 from oneshot_rlvr.reporting import ReportError
@@ -300,13 +300,14 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     assert counts["report_table1"] == 1 and counts["report_table3"] == 1 and counts["reports_readme"] == 1
     for number in paper_tables.TABLES:
         assert f"reports/table{number}.md" in result.stdout
-    # Every trained run of every table is one training job (shared runs once); 7B and Llama runs are 1000 steps.
+    # Every trained run of every table and figure is one training job (shared runs once).
     config = oc.load_config()
-    trained = {run for n in paper_tables.TABLES for run in paper_tables.table_runs(n)}
-    trained |= set(config["report"]["table1"]["rows"]) | set(oc.sweep_runs(config))
+    figure_runs = {run for spec in config["figures"].values() for run in [*spec["runs"], spec.get("base")] if run}
+    wanted = {run for n in paper_tables.TABLES for run in paper_tables.table_runs(n)} | figure_runs
+    trained = wanted | set(config["report"]["table1"]["rows"]) | set(oc.sweep_runs(config))
     trained = {run for run in trained if not oc.is_evaluation_only(config, run)}
     assert counts["train_grpo"] == len(trained)
-    evaluated = {run for n in paper_tables.TABLES for run in paper_tables.table_runs(n)} | trained | {"base"}
+    evaluated = wanted | trained | {"base"}
     assert counts["evaluate_checkpoint"] == sum(len(oc.evaluated_steps(config, run)) for run in evaluated)
     assert "build_tiny_model" not in counts
     # GPU rules ask for GPUs: 8 per training job, 4 per evaluation (the config's gpus).
@@ -338,6 +339,8 @@ PAPER_E2E_OVERRIDES = {
     },
     "sweep_examples": ["pi1"],
     "tiny_model": {"warm_start_steps": 10},
+    # Figure 3's responses at the steps this one-step miniature has (the base model is step 0).
+    "figures": {"figure3": {"steps": [0, 1]}},
 }
 
 
@@ -359,11 +362,15 @@ def _expected(metrics: dict, table: int, column: str) -> float | None:
 
 
 @pytest.mark.slow
-def test_miniature_every_table_end_to_end(tmp_path, shared_data):
+def test_miniature_paper_end_to_end(tmp_path, shared_data):
+    """`paper` on the miniature: every table (provenance of every cell), every figure (a valid PNG with its
+    panels, and a PDF), reports/README.md, and nothing left to do on a second run."""
+    from test_figures import png_panels
+
     workdir = copy_workflow(tmp_path / "wf")
     (workdir / "config" / "paper.yaml").write_text(yaml.safe_dump(PAPER_E2E_OVERRIDES))
     configs = ["config/tiny.yaml", "config/test.yaml", "config/paper.yaml"]
-    args = [*TABLE_TARGETS, "reports/README.md", "--cores", "2", "--configfile", *configs]
+    args = ["paper", "--cores", "2", "--configfile", *configs]
     args += ["--config", f"local_data_dir={shared_data}"]
     started = time.monotonic()
     snakemake(workdir, *args)
@@ -371,6 +378,10 @@ def test_miniature_every_table_end_to_end(tmp_path, shared_data):
     check_every_table(workdir, oc.load_config([workdir / c for c in configs], [f"local_data_dir={shared_data}"]))
     readme = (workdir / "reports" / "README.md").read_text()
     assert all(f"`{target}`" in readme for target in TABLE_TARGETS) and "MINIATURE" in readme
+    for name in figures.FIGURE_NAMES:
+        assert png_panels(workdir / "reports" / "figures" / f"{name}.png"), name
+        assert (workdir / "reports" / "figures" / f"{name}.pdf").read_bytes().startswith(b"%PDF-"), name
+        assert f"reports/figures/{name}.png" in readme, name
     again = snakemake(workdir, *args, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
 
