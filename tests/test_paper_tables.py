@@ -374,7 +374,7 @@ def test_miniature_paper_end_to_end(tmp_path, shared_data):
     args += ["--config", f"local_data_dir={shared_data}"]
     started = time.monotonic()
     snakemake(workdir, *args)
-    print(f"miniature of every table: {time.monotonic() - started:.0f}s")
+    print(f"miniature of paper: {time.monotonic() - started:.0f}s")
     check_every_table(workdir, oc.load_config([workdir / c for c in configs], [f"local_data_dir={shared_data}"]))
     readme = (workdir / "reports" / "README.md").read_text()
     assert all(f"`{target}`" in readme for target in TABLE_TARGETS) and "MINIATURE" in readme
