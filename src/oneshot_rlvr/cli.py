@@ -222,6 +222,13 @@ def cmd_reports_readme(args: argparse.Namespace) -> None:
     print(f"wrote {args.out} ({len(entries)} artefacts)")
 
 
+def add_table_outputs(parser: argparse.ArgumentParser) -> None:
+    """The options every table report shares: the scale its title states and the Markdown and CSV outputs."""
+    parser.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    parser.add_argument("--md", required=True)
+    parser.add_argument("--csv", required=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneshot-rlvr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -327,9 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH")
     p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
     p.add_argument("--model", default="Qwen2.5-Math-1.5B")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--md", required=True)
-    p.add_argument("--csv", required=True)
+    add_table_outputs(p)
     p.set_defaults(func=cmd_report_table1)
 
     p = sub.add_parser("report-table3", help="write reports/table3.md and .csv (MATH500 subjects per example)")
@@ -338,9 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ranking", help="ranking.tsv, to list the DSR-sub indices of each row")
     p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
     p.add_argument("--model", default="Qwen2.5-Math-1.5B")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--md", required=True)
-    p.add_argument("--csv", required=True)
+    add_table_outputs(p)
     p.set_defaults(func=cmd_report_table3)
 
     p = sub.add_parser("report-table", help="write reports/table<N>.md and .csv for Tables 4, 5, 9, 13, 16-20")
@@ -348,9 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-dir", default="results/eval", help="folder of <run>/step<step>/metrics.json")
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")
     p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--md", required=True)
-    p.add_argument("--csv", required=True)
+    add_table_outputs(p)
     p.set_defaults(func=cmd_report_table)
 
     p = sub.add_parser("reports-readme", help="write reports/README.md: every artefact, its files and inputs")
