@@ -1,12 +1,15 @@
 """DAG build time and memory of `snakemake -n` at paper scale for the workflow's big targets (target: seconds).
 
-    python benchmarks/bench_workflow.py [TARGET ...] [--sweep pi1..pi1209] [--profile OUT.prof]
+    python benchmarks/bench_workflow.py [TARGET ...] [--sweep pi1..pi1209] [--evaluation-jobs MODE]
+                                        [--profile OUT.prof]
 
-TARGET defaults to `reproduce_table1 paper sweep_1shot`; any target name works, and one the workflow does not
-have is reported as skipped. `sweep_1shot` is planned with `--config sweep_examples=<--sweep>` (default the
-1,209-example range). Runs in a scratch copy of the workflow so nothing in the checkout changes, with the default
-(paper) config. Prints one line per target (wall seconds, jobs, peak memory of the Snakemake process) and a
-SUMMARY line. `--profile` runs each dry run under cProfile (slower) and writes OUT.<target>.prof.
+TARGET defaults to `rank_examples reproduce_table1 paper sweep_1shot`; any target name works, and one the workflow
+does not have is reported as skipped. `rank_examples` (3 jobs) is the fixed cost of any dry run: Snakemake's start,
+plugin discovery and parsing the workflow. `sweep_1shot` is planned with `--config sweep_examples=<--sweep>`
+(default the 1,209-example range). `--evaluation-jobs checkpoint|run|auto` sets `evaluation.jobs` for every target
+(default: the config's, auto). Runs in a scratch copy of the workflow so nothing in the checkout changes, with the
+default (paper) config. Prints one line per target (wall seconds, jobs, peak memory of the Snakemake process) and
+a SUMMARY line. `--profile` runs each dry run under cProfile (slower) and writes OUT.<target>.prof.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ def dry_run(workdir: Path, target: str, extra: list[str], profile: str | None) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("targets", nargs="*", default=["reproduce_table1", "paper", "sweep_1shot"])
+    parser.add_argument("targets", nargs="*", default=["rank_examples", "reproduce_table1", "paper", "sweep_1shot"])
     parser.add_argument("--sweep", default="pi1..pi1209", help="sweep_examples for sweep_1shot")
+    parser.add_argument("--evaluation-jobs", choices=["auto", "checkpoint", "run"], help="evaluation.jobs")
     parser.add_argument("--profile", help="write cProfile output to PROFILE.<target>.prof")
     args = parser.parse_args(argv)
     profile = str(Path(args.profile).resolve()) if args.profile else None
@@ -66,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(REPO / "workflow", workdir / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(REPO / "config", workdir / "config")
         for target in args.targets:
-            extra = ["--config", f"sweep_examples={args.sweep}"] if target == "sweep_1shot" else []
+            settings = [f"sweep_examples={args.sweep}"] if target == "sweep_1shot" else []
+            if args.evaluation_jobs:
+                settings.append(f"evaluation={{jobs: {args.evaluation_jobs}}}")  # --config merges nested maps
+            extra = ["--config", *settings] if settings else []
             result = dry_run(workdir, target, extra, profile)
-            name = f"{target}[{args.sweep}]" if extra else target
+            name = f"{target}[{args.sweep}]" if target == "sweep_1shot" else target
             if result["error"] == "unknown target":
                 print(f"{name:<30s} skipped: the workflow has no target {target!r}")
                 summary.append(f"{name}=skipped")

@@ -130,3 +130,32 @@ def test_deep_merge_shares_nothing_mutable_with_its_inputs():
     merged["a"]["b"][1]["c"] = 9
     merged["f"][0].append(2)
     assert base["a"]["b"][1]["c"] == 2 and override["f"] == [[1]]
+
+
+def test_evaluation_jobs_auto_gives_example_set_runs_one_job_per_run():
+    config = oc.load_config()
+    assert config["evaluation"]["jobs"] == "auto"
+    # configured runs (Table 1's pi1 included) and the base models: one job per checkpoint
+    for run in ("base", "pi1", "pi13", "dsr_sub", "qwen7b_base"):
+        assert oc.evaluation_jobs(config, run) == "checkpoint"
+    assert oc.evaluation_targets(config, "pi1") == [oc.step_metrics_path("pi1", step) for step in range(20, 2001, 20)]
+    assert oc.evaluation_targets(config, "base") == ["results/eval/base/step0/metrics.json"]
+    # runs without an entry (sweep examples, unions, ranges, the history run): one job for the run
+    for run in ("pi2", "pi1209", "pi1_to_pi16", oc.HISTORY_RUN):
+        assert oc.evaluation_jobs(config, run) == "run"
+    assert oc.evaluation_targets(config, "pi2") == ["results/eval/pi2/steps.json"]
+    with pytest.raises(oc.ConfigError, match="unknown run 'nonsense'"):
+        oc.evaluation_jobs(config, "nonsense")
+
+
+@pytest.mark.parametrize("mode", ["checkpoint", "run"])
+def test_evaluation_jobs_switch_applies_to_every_run_and_not_to_the_spec(mode):
+    auto = oc.load_config()
+    config = oc.load_config(overrides=[f"evaluation.jobs={mode}"])
+    assert {oc.evaluation_jobs(config, run) for run in ("base", "pi1", "pi2", "icl_pi1")} == {mode}
+    expected = ["results/eval/pi1/steps.json"] if mode == "run" else oc.evaluation_targets(auto, "pi1")
+    assert oc.evaluation_targets(config, "pi1") == expected
+    # scheduling is not part of how a checkpoint is evaluated: same spec, so finished evaluations are reused
+    assert oc.evaluation_spec(config, "pi1") == oc.evaluation_spec(auto, "pi1")
+    with pytest.raises(oc.ConfigError, match="evaluation.jobs"):
+        oc.load_config(overrides=["evaluation.jobs=benchmark"])

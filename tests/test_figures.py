@@ -268,6 +268,18 @@ def test_figure_plan_lists_each_runs_metrics_and_logs():
         "results/eval/base/step0/metrics.json",
         figures.metrics_path("pi1", steps[-1]),
     ]
+    # A run evaluated by one job per run (evaluation.jobs; auto: example sets without a `runs:` entry such as
+    # pi11) is read from its steps.json index, for Figure 3 too.
+    config = figure_config(figure6={"runs": ["pi1", "pi11"], "base": "base"})
+    assert figures.figure_plan(config, "figure6")["metrics"] == [figures.metrics_path("pi1", s) for s in steps] + [
+        "results/eval/pi11/steps.json",
+        "results/eval/base/step0/metrics.json",
+    ]
+    config = figure_config(figure3={"runs": ["pi11"], "base": "base", "steps": [0, steps[0], steps[-1]]})
+    assert figures.figure_plan(config, "figure3")["metrics"] == [
+        "results/eval/base/step0/metrics.json",
+        "results/eval/pi11/steps.json",
+    ]
 
 
 def test_figure_plan_errors_name_the_config_key():

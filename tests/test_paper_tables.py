@@ -308,7 +308,13 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     trained = {run for run in trained if not oc.is_evaluation_only(config, run)}
     assert counts["train_grpo"] == len(trained)
     evaluated = wanted | trained | {"base"}
-    assert counts["evaluate_checkpoint"] == sum(len(oc.evaluated_steps(config, run)) for run in evaluated)
+    # evaluation.jobs: auto -- configured runs one job per checkpoint, example-set runs (pi11, pi16, the sweep's
+    # pi2 ... pi1209) one job per run
+    per_run = {run for run in evaluated if oc.evaluation_jobs(config, run) == "run"}
+    assert per_run and all(run not in config["runs"] for run in per_run) and "pi2" in per_run
+    per_checkpoint = evaluated - per_run
+    assert counts["evaluate_checkpoint"] == sum(len(oc.evaluated_steps(config, run)) for run in per_checkpoint)
+    assert counts["evaluate_run"] == len(per_run)
     assert "build_tiny_model" not in counts
     # GPU rules ask for GPUs: 8 per training job, 4 per evaluation (the config's gpus).
     train_jobs = result.stdout.split("rule train_grpo:")[1:]
@@ -316,6 +322,10 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     # (each job's block ends where the next job's timestamp line "[...]" starts)
     assert len(train_jobs) == counts["train_grpo"] and all("gpu=8," in job.split("\n[")[0] for job in train_jobs)
     assert len(eval_jobs) == counts["evaluate_checkpoint"] and all("gpu=4," in job.split("\n[")[0] for job in eval_jobs)
+    run_jobs = result.stdout.split("rule evaluate_run:")[1:]
+    # a whole run's evaluation asks for the per-checkpoint wall time (240 min) once per evaluated step
+    assert len(run_jobs) == len(per_run) and all("gpu=4," in job.split("\n[")[0] for job in run_jobs)
+    assert all("runtime=24000" in job.split("\n[")[0] for job in run_jobs)
     assert "TARGETS" not in result.stderr
 
 

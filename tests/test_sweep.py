@@ -148,36 +148,33 @@ def test_paper_numbers_of_table3_cover_the_sweep():
 # ----------------------------------------------------------------------------------------------------------
 
 
-def test_full_range_sweep_dry_run_is_quick(tmp_path):
-    """pi1..pi1209: one training job per run and one evaluation job per run and checkpoint (not per benchmark)."""
+def test_full_range_sweep_dry_run_at_paper_scale(tmp_path):
+    """pi1..pi1209 at paper scale (100 checkpoints per run): one training job per run, and one evaluation job per
+    example-set run (evaluation.jobs: auto), so ~3.8k jobs instead of the 123k of one job per checkpoint."""
     workdir = copy_workflow(tmp_path / "wf")
     started = time.monotonic()
     result = snakemake(
-        workdir,
-        "sweep_1shot",
-        "-n",
-        "--quiet",
-        "rules",
-        "--cores",
-        "2",
-        "--configfile",
-        "config/tiny.yaml",
-        "--config",
-        "sweep_examples=pi1..pi1209",
+        workdir, "sweep_1shot", "-n", "--quiet", "rules", "--cores", "8", "--config", "sweep_examples=pi1..pi1209"
     )
     elapsed = time.monotonic() - started
     counts = job_counts(result.stdout)
     assert counts["train_grpo"] == 1209 and counts["make_dataset"] == 1209
-    assert counts["evaluate_checkpoint"] == 1209 * 2 + 1  # tiny: checkpoints 2 and 4, plus the base model
+    # pi1 and pi13 have `runs:` entries (Table 1 shares them): one job per checkpoint; the 1,207 others one per run
+    assert counts["evaluate_run"] == 1207
+    assert counts["evaluate_checkpoint"] == 2 * 100 + 1  # pi1 and pi13 at every 20th step to 2000, plus the base
     assert counts["report_table3"] == 1 and counts["rank_examples"] == 1 and "collect_history" not in counts
-    print(f"full-range dry run: {counts['total']} jobs in {elapsed:.1f}s")
-    assert elapsed < 120, f"dry run of the full range took {elapsed:.0f}s"
+    assert counts["total"] < 4000
+    print(f"full-range dry run at paper scale: {counts['total']} jobs in {elapsed:.1f}s")
+    # One job per checkpoint for every run is still there, as a switch (not planned here: 123k jobs, minutes).
+    config = oc.load_config(overrides=["sweep_examples=pi1..pi1209", "evaluation.jobs=checkpoint"])
+    assert sum(len(oc.evaluation_targets(config, run)) for run in ["base", *oc.sweep_runs(config)]) == 1209 * 100 + 1
 
 
 def test_paper_scale_table3_dry_run(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     counts = job_counts(snakemake(workdir, "sweep_1shot", "-n", "--cores", "8").stdout)
-    assert counts["train_grpo"] == 14 and counts["evaluate_checkpoint"] == 14 * 100 + 1
+    assert counts["train_grpo"] == 14 and counts["evaluate_checkpoint"] == 2 * 100 + 1  # pi1, pi13 and the base
+    assert counts["evaluate_run"] == 12  # the example-set runs without a `runs:` entry
     assert counts["make_dataset"] == 14 and counts["plot_score_distribution"] == 1
     # Our own history: the 500-step DSR-sub run is one more training job, then collected and ranked.
     (workdir / "config" / "rec.yaml").write_text(yaml.safe_dump({"selection": {"history": "recomputed"}}))
@@ -250,9 +247,17 @@ def test_miniature_table3_sweep_end_to_end(tmp_path, shared_data):
     markdown = (workdir / "reports" / "table3.md").read_text()
     assert "MINIATURE" in markdown and "| pi2 | 1 | 267 |" in markdown and "(70.6)" in markdown
     manifest = (workdir / "results" / "sweep" / "table3_metrics.txt").read_text().split()
+    # pi1 (a `runs:` entry) is evaluated one job per checkpoint, pi2 (only in the sweep) by one job for the run
     assert manifest == ["base=results/eval/base/step0/metrics.json"] + [
-        f"{run}=results/eval/{run}/step{step}/metrics.json" for run in ("pi1", "pi2") for step in (1, 2)
+        f"pi1=results/eval/pi1/step{step}/metrics.json" for step in (1, 2)
+    ] + ["pi2=results/eval/pi2/steps.json"]
+    index = json.loads((workdir / "results" / "eval" / "pi2" / "steps.json").read_text())
+    assert [(entry["step"], entry["metrics"]) for entry in index["steps"]] == [
+        (1, "step1/metrics.json"),
+        (2, "step2/metrics.json"),
     ]
+    assert not list((workdir / "logs" / "evaluate_checkpoint").glob("pi2/*"))
+    assert (workdir / "logs" / "evaluate_run" / "pi2.log").exists()
     assert not (workdir / "results" / "runs" / oc.HISTORY_RUN).exists()  # released: no history run
 
     # Recomputed history: the DSR-sub history run (2 steps) records it, its last checkpoint's history is ranked,

@@ -88,6 +88,23 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     print(json.dumps({"run": args.run, "step": args.step, "accuracy": scores}))
 
 
+def cmd_evaluate_run(args: argparse.Namespace) -> None:
+    from oneshot_rlvr.evaluation import evaluate_run
+
+    try:
+        steps = [int(step) for step in args.steps.split(",") if step.strip()]
+    except ValueError:
+        raise ValueError(f"--steps {args.steps!r} must be comma-separated integers") from None
+    if not steps:
+        raise ValueError("--steps names no step")
+    spec = _spec_from(args, "evaluation")
+    index = evaluate_run(
+        args.run, steps, args.model_template, spec, Path(args.data_dir), Path(args.eval_dir), Path(args.index)
+    )
+    averages = {entry["step"]: entry["math_average"] for entry in index["steps"]}
+    print(json.dumps({"run": args.run, "steps": len(steps), "math_average": averages}))
+
+
 def cmd_grade(args: argparse.Namespace) -> None:
     from oneshot_rlvr.grading import grade_jsonl
 
@@ -109,7 +126,7 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
         row, _, path = item.partition("=")
         if not path:
             raise ValueError(f"--metrics {item!r} must be ROW=PATH")
-        rows.setdefault(row, []).append(Path(path))
+        rows.setdefault(row, []).extend(reporting.metrics_files([Path(path)]))
     hashes = dict(item.partition("=")[::2] for item in args.config_hash)
     records = reporting.table1(rows, args.model, args.scale, hashes)
     reporting.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
@@ -150,7 +167,7 @@ def cmd_report_table3(args: argparse.Namespace) -> None:
         row, _, path = item.partition("=")
         if not path:
             raise ValueError(f"metrics entry {item!r} must be ROW=PATH")
-        rows.setdefault(row, []).append(Path(path))
+        rows.setdefault(row, []).extend(reporting.metrics_files([Path(path)]))
     ranking = selection.read_ranking(Path(args.ranking)) if args.ranking else None
     sizes: dict[str, int] = {}
     examples: dict[str, str] = {}
@@ -180,13 +197,13 @@ def cmd_collect_train_log(args: argparse.Namespace) -> None:
 
 
 def cmd_plot_figure(args: argparse.Namespace) -> None:
-    from oneshot_rlvr import figures
+    from oneshot_rlvr import figures, reporting
 
     spec = json.loads(args.spec)
     inputs = figures.FigureInputs(
         name=args.figure,
         spec={"base": None, **spec},
-        curves=figures.load_curves([Path(path) for path in args.metrics]),
+        curves=figures.load_curves(reporting.metrics_files([Path(path) for path in args.metrics])),
         logs=figures.load_train_logs([Path(path) for path in args.train_log]),
         scale=args.scale,
         data_dir=Path(args.data_dir) if args.data_dir else None,
@@ -315,6 +332,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this)")
     _add_config_args(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "evaluate-run", help="evaluate a run's checkpoints one after another, then write its steps.json index"
+    )
+    p.add_argument("--run", required=True)
+    p.add_argument("--steps", required=True, help="comma-separated steps, e.g. 20,40,60")
+    p.add_argument("--model-template", required=True, help="checkpoint path with {step}, e.g. ck/checkpoint-{step}")
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--eval-dir", required=True, help="the run's folder: step<step>/ goes under it")
+    p.add_argument("--index", required=True, help="the steps.json written when every step is evaluated")
+    p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this)")
+    _add_config_args(p)
+    p.set_defaults(func=cmd_evaluate_run)
 
     p = sub.add_parser("grade", help="grade a JSONL of responses (keys response, answer)")
     p.add_argument("--input", required=True)

@@ -225,13 +225,50 @@ def evaluation_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
     """The evaluation settings for one run's checkpoints: `evaluation` with the `evaluation` block of the run's
     model merged over it (e.g. R1-Distill's sampling protocol), and the prompt template from that model."""
     key = model_key(config, run)
-    spec = {name: value for name, value in config["evaluation"].items() if name not in ("steps",)}
+    # `steps` and `jobs` say which checkpoints and how they are scheduled, not how one is evaluated: keeping them
+    # out keeps the spec (and every finished benchmark's fingerprint) unchanged when they change.
+    spec = {name: value for name, value in config["evaluation"].items() if name not in ("steps", "jobs")}
     spec = deep_merge(spec, config["models"][key].get("evaluation", {}))
     spec["model"] = model_spec(config, key)
     icl = icl_demonstrations(config, run)
     if icl is not None:  # only ICL runs carry the key, so other runs' fingerprints are unchanged
         spec["icl"] = {"demonstrations": icl, "files": icl_inputs(config, run)}
     return spec
+
+
+# Where evaluations go: results/eval/<run>/step<step>/metrics.json per evaluated step, whichever job wrote it,
+# and, for runs evaluated by one job per run, results/eval/<run>/steps.json (written last, naming every step's file).
+EVAL_DIR = "results/eval"
+RUN_INDEX = "steps.json"
+
+
+def evaluation_jobs(config: Mapping[str, Any], run: str) -> str:
+    """How a run's checkpoints are scheduled (`evaluation.jobs`): "checkpoint" (one job each, parallel on a
+    cluster) or "run" (one job evaluating them in turn). `auto` gives the runs without a `runs:` entry (the
+    sweep's example-set runs, the history run) one job per run, which keeps a 1,209-run sweep at ~1.2k evaluation
+    jobs instead of 123k, and the few configured runs and the base models one job per checkpoint."""
+    mode = config["evaluation"].get("jobs", "auto")
+    if run != BASE_RUN:
+        _require_run(config, run)  # an unknown run stops here, naming the `runs` key
+    if mode != "auto":
+        return mode
+    return "checkpoint" if run == BASE_RUN or run in config["runs"] else "run"
+
+
+def step_metrics_path(run: str, step: int) -> str:
+    return f"{EVAL_DIR}/{run}/step{step}/metrics.json"
+
+
+def run_index_path(run: str) -> str:
+    return f"{EVAL_DIR}/{run}/{RUN_INDEX}"
+
+
+def evaluation_targets(config: Mapping[str, Any], run: str) -> list[str]:
+    """The files that stand for a run's finished evaluation in the DAG: each step's metrics.json, or the run's
+    steps.json when one job evaluates the whole run (its step files exist once the index does)."""
+    if evaluation_jobs(config, run) == "run":
+        return [run_index_path(run)]
+    return [step_metrics_path(run, step) for step in evaluated_steps(config, run)]
 
 
 def run_config_hash(config: Mapping[str, Any], run: str) -> str:

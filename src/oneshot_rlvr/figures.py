@@ -243,21 +243,28 @@ def figure_plan(config: Mapping[str, Any], name: str) -> dict[str, Any]:
                 f"invalid config key 'figures.{name}': run {run!r} cannot be drawn ({error}); add it to `runs:` "
                 f"or remove it from figures.{name}"
             ) from None
+
+    def files(run: str, steps: Sequence[int]) -> list[str]:
+        # a run evaluated by one job per run (evaluation.jobs) is read from its index: all its steps
+        if oc.evaluation_jobs(config, run) == "run":
+            return [oc.run_index_path(run)]
+        return [metrics_path(run, step) for step in steps]
+
     metrics: list[str] = []
     if name == "figure3":
         run = spec["runs"][0]
         for step in spec.get("steps") or []:
             if step == 0 and spec["base"]:
-                metrics.append(metrics_path(spec["base"], steps_of[spec["base"]][0]))
+                metrics += files(spec["base"], steps_of[spec["base"]][:1])
             elif step in steps_of[run]:
-                metrics.append(metrics_path(run, step))
+                metrics += files(run, [step])
             else:
                 raise FigureError(
                     f"invalid config key 'figures.figure3.steps': {step} is not an evaluated step of run {run!r} "
                     f"(evaluated: {steps_of[run][:3]}...{steps_of[run][-2:]}; 0 needs figures.figure3.base)"
                 )
     else:
-        metrics = [metrics_path(run, step) for run, steps in steps_of.items() for step in steps]
+        metrics = [path for run, steps in steps_of.items() for path in files(run, steps)]
     logs = [f"results/runs/{run}/train_log.jsonl" for run in spec["runs"]] if name in LOG_FIGURES else []
     return {"spec": spec, "metrics": list(dict.fromkeys(metrics)), "logs": logs}
 
@@ -281,7 +288,9 @@ def collect_train_log(done_path: Path, checkpoint_dir: Path) -> list[dict[str, A
 
 
 def metrics_path(run: str, step: int) -> str:
-    return f"results/eval/{run}/step{step}/metrics.json"
+    from oneshot_rlvr.config import step_metrics_path
+
+    return step_metrics_path(run, step)
 
 
 def figure_files(name: str) -> list[str]:

@@ -58,6 +58,24 @@ def load_metrics(path: Path) -> dict[str, Any]:
     return metrics
 
 
+def metrics_files(paths: Sequence[Path]) -> list[Path]:
+    """Per-step metrics files, with each run index (steps.json of a run evaluated by one job, `evaluation.jobs:
+    run`) replaced by the step files it names, so every report reads runs evaluated either way."""
+    from oneshot_rlvr.config import RUN_INDEX
+    from oneshot_rlvr.evaluation import EvaluationError, read_run_index
+
+    files: list[Path] = []
+    for path in paths:
+        if Path(path).name != RUN_INDEX:
+            files.append(Path(path))
+            continue
+        try:
+            files.extend(read_run_index(Path(path)))
+        except EvaluationError as error:
+            raise ReportError(str(error)) from None
+    return files
+
+
 def selection_score(metrics: Mapping[str, Any]) -> float | None:
     """The 6-benchmark math average, or the mean of the math benchmarks that ran when some are switched off."""
     scores = [

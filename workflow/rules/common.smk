@@ -86,8 +86,38 @@ def evaluation_inputs(wildcards):
     return inputs + [f"results/runs/{wildcards.run}/train_done.json"]
 
 
+def checkpoint_evaluation_inputs(wildcards):
+    """evaluate_checkpoint's inputs; a run that one job evaluates whole (evaluation.jobs) stops the DAG here, so
+    the same step is never written by two jobs at once."""
+    if oc.evaluation_jobs(config, wildcards.run) == "run":
+        raise ValueError(
+            f"results/eval/{wildcards.run}/step{wildcards.step}/metrics.json: run {wildcards.run!r} is evaluated "
+            f"by one job per run (config key evaluation.jobs: {config['evaluation'].get('jobs', 'auto')}); "
+            f"ask for {oc.run_index_path(wildcards.run)} (rule evaluate_run) instead"
+        )
+    return evaluation_inputs(wildcards)
+
+
+def run_checkpoint_template(wildcards):
+    """evaluate_run's models: each step's checkpoint ({step} filled in by the command), or the model itself."""
+    if oc.is_evaluation_only(config, wildcards.run):
+        return model_path(wildcards.run)
+    return f"results/runs/{wildcards.run}/checkpoints/checkpoint-{{step}}"
+
+
+def evaluated_steps_arg(wildcards):
+    return ",".join(str(step) for step in oc.evaluated_steps(config, wildcards.run))
+
+
+def run_evaluation_runtime(wildcards):
+    """A whole run's evaluation asks for its per-checkpoint wall time once per step."""
+    per_checkpoint = oc.evaluation_spec(config, wildcards.run)["runtime_min"]
+    return per_checkpoint * len(oc.evaluated_steps(config, wildcards.run))
+
+
 def run_metrics(run):
-    return [f"results/eval/{run}/step{step}/metrics.json" for step in oc.evaluated_steps(config, run)]
+    """The files standing for a run's evaluation (each step's metrics.json, or the run's steps.json index)."""
+    return oc.evaluation_targets(config, run)
 
 
 def table1_metrics_args(wildcards):

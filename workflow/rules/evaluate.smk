@@ -1,10 +1,13 @@
-# Evaluation: one job per checkpoint (all benchmarks in it); finished benchmarks are kept on a re-run.
-# The job's resources come from the run's resolved evaluation spec (evaluation_resource in common.smk).
+# Evaluation, scheduled per `evaluation.jobs` (oc.evaluation_jobs): one job per checkpoint (evaluate_checkpoint,
+# all benchmarks in it), or one job per run (evaluate_run) that evaluates its steps in turn into the same
+# step<step>/ folders and then writes steps.json -- what keeps a 1,209-run sweep at ~1.2k evaluation jobs.
+# Finished benchmarks (and, in evaluate_run, finished steps) are kept on a re-run. Resources come from the
+# run's resolved evaluation spec (evaluation_resource in common.smk).
 
 
 rule evaluate_checkpoint:
     input:
-        evaluation_inputs,
+        checkpoint_evaluation_inputs,
     output:
         "results/eval/{run}/step{step}/metrics.json",
     params:
@@ -27,3 +30,31 @@ rule evaluate_checkpoint:
         "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate --run {wildcards.run} --step {wildcards.step}"
         " --model {params.model} --data-dir {params.data_dir} --out-dir {params.out_dir} --spec {params.spec:q}"
         " > {log} 2>&1"
+
+
+rule evaluate_run:
+    input:
+        evaluation_inputs,
+    output:
+        "results/eval/{run}/steps.json",
+    params:
+        spec=evaluation_spec_json,
+        steps=evaluated_steps_arg,
+        models=run_checkpoint_template,
+        data_dir=data_dir_param,
+        eval_dir="results/eval/{run}",
+    log:
+        "logs/evaluate_run/{run}.log",
+    benchmark:
+        "benchmarks/rules/evaluate_run/{run}.tsv"
+    conda:
+        "../envs/oneshot-rlvr-gpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=evaluation_resource("mem_mb"),
+        runtime=run_evaluation_runtime,
+        gpu=evaluation_resource("gpus"),
+    shell:
+        "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate-run --run {wildcards.run} --steps {params.steps}"
+        " --model-template {params.models:q} --data-dir {params.data_dir} --eval-dir {params.eval_dir}"
+        " --index {output} --spec {params.spec:q} > {log} 2>&1"
