@@ -451,8 +451,7 @@ def evaluate_checkpoint(
     from oneshot_rlvr.grading import GRADER_MODES
     from oneshot_rlvr.prompts import eval_prompt, stop_strings
 
-    model_dir = Path(model_path)
-    if not model_dir.exists() and (model_path.startswith((".", "/")) or model_path.startswith("results")):
+    if _missing_local_model(model_path):
         raise EvaluationError(f"model path {model_path} does not exist")
     template = spec["model"]["prompt_template"]
     stops = stop_strings(template)
@@ -599,6 +598,11 @@ def evaluate_checkpoint(
     return result
 
 
+def _missing_local_model(model_path: str) -> bool:
+    """A local model path (not a hub id such as Qwen/Qwen2.5-Math-1.5B) that does not exist."""
+    return model_path.startswith((".", "/", "results")) and not Path(model_path).exists()
+
+
 def step_is_current(model_path: str, spec: Mapping[str, Any], out_dir: Path) -> bool:
     """Whether out_dir already holds this model's evaluation under this spec: its metrics.json exists and every
     enabled benchmark in it carries the fingerprint of (model files, spec), as evaluate_checkpoint would reuse."""
@@ -636,7 +640,7 @@ def evaluate_run(
     from tqdm import tqdm
 
     models = {step: model_template.replace("{step}", str(step)) for step in steps}
-    missing = [path for path in models.values() if path.startswith((".", "/", "results")) and not Path(path).exists()]
+    missing = [path for path in models.values() if _missing_local_model(path)]
     if missing:
         raise EvaluationError(f"run {run}: model path {missing[0]} does not exist ({len(missing)} missing)")
     spec_json = json.dumps(spec, sort_keys=True)

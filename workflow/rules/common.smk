@@ -73,10 +73,15 @@ def run_dataset(wildcards):
     return f"results/datasets/{oc.training_spec(config, wildcards.run)['dataset']}.parquet"
 
 
+def evaluated_model(run, step):
+    """The model a run is evaluated with at a step: its checkpoint, or the model itself (evaluation-only runs)."""
+    if oc.is_evaluation_only(config, run):
+        return model_path(run)
+    return f"results/runs/{run}/checkpoints/checkpoint-{step}"
+
+
 def checkpoint_model(wildcards):
-    if oc.is_evaluation_only(config, wildcards.run):
-        return model_path(wildcards.run)
-    return f"results/runs/{wildcards.run}/checkpoints/checkpoint-{wildcards.step}"
+    return evaluated_model(wildcards.run, wildcards.step)
 
 
 def evaluation_inputs(wildcards):
@@ -99,10 +104,8 @@ def checkpoint_evaluation_inputs(wildcards):
 
 
 def run_checkpoint_template(wildcards):
-    """evaluate_run's models: each step's checkpoint ({step} filled in by the command), or the model itself."""
-    if oc.is_evaluation_only(config, wildcards.run):
-        return model_path(wildcards.run)
-    return f"results/runs/{wildcards.run}/checkpoints/checkpoint-{{step}}"
+    """evaluate_run's models, with `{step}` left for the command to fill in."""
+    return evaluated_model(wildcards.run, "{step}")
 
 
 def evaluated_steps_arg(wildcards):

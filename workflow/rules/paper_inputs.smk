@@ -8,7 +8,7 @@ from oneshot_rlvr import paper_tables as opt
 
 # Tables built by rule report_paper_table (Tables 1 and 3 have their own rules).
 PAPER_TABLE_NUMBERS = list(opt.TABLES)
-EVAL_DIR = "results/eval"
+EVAL_DIR = oc.EVAL_DIR
 # Figure targets (target name -> output files) from the figures helpers file; empty until that is included.
 FIGURE_ARTEFACT_MAP = dict(globals().get("FIGURE_ARTEFACTS", {}))
 # Every figure file of `paper`: those of FIGURE_ARTEFACTS, and a FIGURE_FILES list if the figures file defines one.
