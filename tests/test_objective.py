@@ -116,7 +116,7 @@ def test_trainer_loss_is_the_verl_objective(tiny_model, batch, monkeypatch):
         "policy_loss_coef": 1.0,
         "decay_all_params": True,
     }
-    trainer = training.make_trainer_class()(
+    trainer = training.OneShotGRPOTrainer(
         parity=parity,
         model=str(tiny_model),
         reward_funcs=[lambda completions, **_: [0.0] * len(completions)],

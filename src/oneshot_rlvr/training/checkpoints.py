@@ -1,0 +1,177 @@
+"""Checkpoint folders: which are complete, the completion marker and what it vouches for, damage and fallback.
+
+A checkpoint counts as complete only once its marker is written, and the marker is written last: after the
+model, optimizer, history and training log, each of them fsync'd, so a crash or power loss never leaves a
+marked checkpoint whose files are not on disk. The marker lists every file of the checkpoint with its size; a
+marked checkpoint whose files no longer match (truncated, deleted, unreadable) is damaged, and resuming falls
+back to the newest checkpoint that is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from oneshot_rlvr.training.history import HISTORY_FILE
+
+COMPLETE_MARKER = "oneshot_rlvr_complete.json"
+# Damaged checkpoints are renamed with this prefix: out of every `checkpoint-*` glob, kept for inspection.
+DAMAGED_PREFIX = "damaged-"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+def complete_checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
+    """Checkpoints that finished saving (they carry our marker), oldest first."""
+    found = []
+    for child in Path(output_dir).glob("checkpoint-*"):
+        match = _CHECKPOINT.match(child.name)
+        if match and (child / COMPLETE_MARKER).exists():
+            found.append((int(match.group(1)), child))
+    return sorted(found)
+
+
+def remove_partial_checkpoints(output_dir: Path) -> list[Path]:
+    """Delete checkpoint folders a kill left half-written (no completion marker)."""
+    removed = []
+    for child in Path(output_dir).glob("checkpoint-*"):
+        if _CHECKPOINT.match(child.name) and not (child / COMPLETE_MARKER).exists():
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
+# ---- durable writes ----
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's data, or a folder's entries, to stable storage."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def durable_write_json(path: Path, payload: Any) -> None:
+    """Atomic and durable: fsync the temporary file, rename it into place, fsync the folder's entry."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(payload, indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_path(path.parent)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux reports it (os.umask alone must set one)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def file_manifest(checkpoint: Path) -> dict[str, int]:
+    """Every file of a checkpoint (recursively, marker excluded) with its size in bytes."""
+    return {
+        str(path.relative_to(checkpoint)): path.stat().st_size
+        for path in sorted(Path(checkpoint).rglob("*"))
+        if path.is_file() and path.name != COMPLETE_MARKER
+    }
+
+
+def write_complete_marker(checkpoint: Path, step: int) -> None:
+    """fsync every file and folder of the checkpoint, then durably write the marker that vouches for them."""
+    checkpoint = Path(checkpoint)
+    manifest = file_manifest(checkpoint)
+    for name in manifest:
+        fsync_path(checkpoint / name)
+    for folder in sorted({(checkpoint / name).parent for name in manifest} | {checkpoint}, reverse=True):
+        fsync_path(folder)
+    durable_write_json(checkpoint / COMPLETE_MARKER, {"step": step, "time": time.time(), "files": manifest})
+    fsync_path(checkpoint.parent)
+
+
+# ---- damage and fallback ----
+
+
+def checkpoint_damage(checkpoint: Path, step: int) -> str | None:
+    """Why a completion-marked checkpoint cannot be resumed from (one phrase), or None when it can."""
+    checkpoint = Path(checkpoint)
+    marker = _read_json(checkpoint / COMPLETE_MARKER)
+    if not isinstance(marker, dict) or marker.get("step") != step:
+        return f"its marker {COMPLETE_MARKER} is unreadable or names another step"
+    for name, size in (marker.get("files") or {}).items():
+        path = checkpoint / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if path.stat().st_size != size:
+            return f"{name} has {path.stat().st_size} bytes, the marker recorded {size}"
+    if not isinstance(_read_json(checkpoint / HISTORY_FILE), dict):
+        return f"{HISTORY_FILE} is unreadable"
+    state = _read_json(checkpoint / "trainer_state.json")
+    if not isinstance(state, dict) or state.get("global_step") != step:
+        return "trainer_state.json is unreadable or names another step"
+    for weights in checkpoint.glob("*.safetensors"):
+        problem = safetensors_problem(weights)
+        if problem:
+            return f"{weights.name}: {problem}"
+    return None
+
+
+def safetensors_problem(path: Path) -> str | None:
+    """A cheap integrity check of a safetensors file: its header parses and its tensors end at the file's end."""
+    size = path.stat().st_size
+    try:
+        with open(path, "rb") as handle:
+            header_len = int.from_bytes(handle.read(8), "little")
+            if header_len <= 0 or 8 + header_len > size:
+                return "truncated header"
+            header = json.loads(handle.read(header_len))
+    except (OSError, ValueError):
+        return "unreadable header"
+    ends = [entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"]
+    if 8 + header_len + max(ends, default=0) != size:
+        return f"{size} bytes, the header describes {8 + header_len + max(ends, default=0)}"
+    return None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def newest_usable_checkpoint(checkpoint_dir: Path) -> tuple[int, Path] | None:
+    """The newest complete checkpoint that is not damaged; damaged newer ones are renamed `damaged-checkpoint-N`
+    (one log line each) so that neither resume nor the next save meets them again."""
+    for step, checkpoint in reversed(complete_checkpoints(checkpoint_dir)):
+        reason = checkpoint_damage(checkpoint, step)
+        if reason is None:
+            return step, checkpoint
+        aside = checkpoint.with_name(f"{DAMAGED_PREFIX}{checkpoint.name}")
+        suffix = 1
+        while aside.exists():
+            suffix += 1
+            aside = checkpoint.with_name(f"{DAMAGED_PREFIX}{checkpoint.name}.{suffix}")
+        checkpoint.rename(aside)
+        print(f"{checkpoint} is damaged ({reason}); moved to {aside.name}, resuming from an earlier one", flush=True)
+    return None
