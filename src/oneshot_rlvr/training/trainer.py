@@ -66,11 +66,15 @@ class OneShotGRPOTrainer(GRPOTrainer):
         """This process's generation batch (one optimizer step) weighted as verl's micro-batches would be."""
         lengths = (prompt_mask.sum(dim=1) + completion_mask.sum(dim=1)).tolist()
         budget = int(self.parity["micro_batch_max_tokens"])
-        parts = micro_batch_count(lengths, budget)
-        if self.accelerator.num_processes > 1:  # verl agrees on the largest count over data-parallel ranks
-            parts = int(self.accelerator.gather(torch.tensor([parts], device=completion_mask.device)).max().item())
+        parts = self._agreed_micro_batch_count(micro_batch_count(lengths, budget))
         weights = verl_sequence_weights(lengths, completion_mask.sum(dim=1).tolist(), budget, parts)
         return torch.tensor(weights, dtype=torch.float32, device=completion_mask.device)
+
+    def _agreed_micro_batch_count(self, parts: int) -> int:
+        """verl takes the largest micro-batch count over the data-parallel ranks."""
+        if self.accelerator.num_processes == 1:
+            return parts
+        return int(self.accelerator.gather(torch.tensor([parts], device=self.accelerator.device)).max().item())
 
     # Loss: the verl objective (PPO-clip PG, clamped k3 KL, entropy bonus; verl's aggregation or a token mean
     # per micro-batch).
