@@ -17,6 +17,9 @@ from oneshot_rlvr.io import atomic_write_json
 from oneshot_rlvr.training.checkpoints import safetensors_problem
 from oneshot_rlvr.training.errors import TrainingError
 
+# A tokenizer is defined by one of these (fast tokenizers: tokenizer.json).
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "vocab.txt")
+
 
 def gather_full_state_dict(model) -> dict:
     """The full (unsharded) state dict of an FSDP2 model, in its master dtype, on the CPU of rank 0 (empty on the
@@ -51,12 +54,17 @@ def verify_hf_model(folder: Path) -> None:
         problem = safetensors_problem(path)
         if problem:
             raise TrainingError(f"{path}: {problem}")
+    # transformers builds a one-token tokenizer from a folder without tokenizer files instead of failing.
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        raise TrainingError(f"{folder}: not a loadable model (no tokenizer file: one of {', '.join(TOKENIZER_FILES)})")
     try:
-        AutoTokenizer.from_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
         GenerationConfig.from_pretrained(folder)
-        _, info = AutoModelForCausalLM.from_pretrained(folder, device_map="meta", output_loading_info=True)
+        model, info = AutoModelForCausalLM.from_pretrained(folder, device_map="meta", output_loading_info=True)
     except (OSError, ValueError, KeyError) as error:
         raise TrainingError(f"{folder}: not a loadable model ({' '.join(str(error).split())[:300]})") from None
     problems = {key: sorted(map(str, values))[:5] for key, values in info.items() if values}
     if problems:
         raise TrainingError(f"{folder}: the saved model does not match its architecture: {problems}")
+    if len(tokenizer) > model.config.vocab_size:
+        raise TrainingError(f"{folder}: the tokenizer's {len(tokenizer)} tokens exceed the model's vocabulary")

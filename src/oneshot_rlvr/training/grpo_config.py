@@ -93,7 +93,7 @@ def grpo_config_kwargs(spec: Mapping[str, Any], output_dir: Path, world_size: in
         # autocast: the same decision on CPU and GPU, so the CPU tests exercise the GPU's precision path.
         "model_init_kwargs": {"dtype": POLICY_DTYPE},
         "bf16": bool(spec["bf16"]),
-        "gradient_checkpointing": spec["gradient_checkpointing"],
+        "activation_checkpointing": spec["gradient_checkpointing"],  # transformers 5's name for it
         "use_vllm": spec["use_vllm"],
         "vllm_mode": spec["vllm_mode"],
         "vllm_gpu_memory_utilization": spec["vllm_gpu_memory_utilization"],
