@@ -6,7 +6,9 @@ Run by benchmarks/gpu.sh on a CUDA machine. Two measurements, each printed as on
   full length (min_new_tokens), so tokens/s counts generated tokens only;
 * train: one GRPO micro-batch as the paper's recipe computes it (policy forward+backward with gradient
   checkpointing, reference forward, our verl objective, the AdamW step), timed and extrapolated to the paper's
-  rollout batch of 128 prompts x 8 completions.
+  rollout batch of 128 prompts x 8 completions. The policy has fp32 master weights and AdamW state under bf16
+  autocast, as our trainer and verl train it (`--master-weights bf16`: the earlier all-bf16 measurement);
+  the reference model is bf16, as verl's.
 
 Without CUDA it runs a small shape on the CPU (--small), which only checks that the script works.
 """
@@ -99,7 +101,9 @@ def token_logprobs_and_entropy(model, ids, attention, response_len):
     return logp, entropy
 
 
-def bench_train(model, ref, device, micro_batch, prompt_len, response_len, micro_batches) -> dict[str, float]:
+def bench_train(
+    model, ref, device, micro_batch, prompt_len, response_len, micro_batches, autocast: bool
+) -> dict[str, float]:
     model.train()
     getattr(model, "activation_checkpointing_enable", model.gradient_checkpointing_enable)()
     model.config.use_cache = False
@@ -116,10 +120,11 @@ def bench_train(model, ref, device, micro_batch, prompt_len, response_len, micro
         rewards = (torch.rand(micro_batch, device=device) > 0.5).float()
         sync(device)
         start = time.perf_counter()
-        with torch.no_grad():
-            ref_logp, _ = token_logprobs_and_entropy(ref, ids, attention, response_len)
-        logp, entropy = token_logprobs_and_entropy(model, ids, attention, response_len)
-        terms = verl_objective(logp, logp.detach(), ref_logp, entropy, grpo_advantages(rewards, 8), mask)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            with torch.no_grad():
+                ref_logp, _ = token_logprobs_and_entropy(ref, ids, attention, response_len)
+            logp, entropy = token_logprobs_and_entropy(model, ids, attention, response_len)
+            terms = verl_objective(logp, logp.detach(), ref_logp, entropy, grpo_advantages(rewards, 8), mask)
         terms.loss.backward()
         sync(device)
         if step > 0:
@@ -135,6 +140,7 @@ def bench_train(model, ref, device, micro_batch, prompt_len, response_len, micro
     tokens = micro_batch * seq
     paper_micro_batches = 128 * 8 // micro_batch
     result = {
+        "master_weights": str(next(model.parameters()).dtype).removeprefix("torch."),
         "micro_batch": micro_batch,
         "seq_len": seq,
         "micro_batch_s": micro_s,
@@ -206,26 +212,36 @@ def main() -> None:
     parser.add_argument("--micro-batches", type=int, default=3)
     parser.add_argument("--json", default=None, help="also write the figures here")
     parser.add_argument("--vllm", action="store_true", help="also measure vLLM rollouts (needs vllm and CUDA)")
+    parser.add_argument(
+        "--master-weights", choices=["fp32", "bf16"], default="fp32", help="policy weights (fp32: bf16 autocast)"
+    )
+    parser.add_argument("--train-only", action="store_true", help="skip the rollout measurements")
     args = parser.parse_args()
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     small = args.small or device.type == "cpu"
     shape = SMALL if small else QWEN25_MATH_15B
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    # fp32 master weights with bf16 autocast (the trainer's precision) or the policy itself in bf16.
+    master = torch.float32 if args.master_weights == "fp32" else dtype
+    autocast = master == torch.float32 and dtype == torch.bfloat16
     name = torch.cuda.get_device_name(0) if device.type == "cuda" else platform.processor() or "cpu"
     import transformers
 
     print(
         f"device {name}, torch {torch.__version__}, transformers {transformers.__version__}, "
-        f"shape {'small' if small else 'Qwen2.5-Math-1.5B'}, dtype {dtype}",
+        f"shape {'small' if small else 'Qwen2.5-Math-1.5B'}, compute dtype {dtype}, master weights {master}",
         flush=True,
     )
-    model = build_model(shape, device, dtype)
-    params = sum(p.numel() for p in model.parameters())
-    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
-    rates = bench_rollout(model, device, batch_sizes, args.prompt_len, args.new_tokens)
     ref = build_model(shape, device, dtype).eval()
-    train = bench_train(model, ref, device, args.micro_batch, args.prompt_len, args.response_len, args.micro_batches)
+    params = sum(p.numel() for p in ref.parameters())
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    rates = {} if args.train_only else bench_rollout(ref, device, batch_sizes, args.prompt_len, args.new_tokens)
+    ref.eval()
+    model = build_model(shape, device, master)
+    train = bench_train(
+        model, ref, device, args.micro_batch, args.prompt_len, args.response_len, args.micro_batches, autocast
+    )
     rollout_line = " ".join(f"bs{b}={r:.0f}tok/s" for b, r in rates.items())
     vllm_rates: dict[int, float] = {}
     if args.vllm:
@@ -239,7 +255,7 @@ def main() -> None:
         rollout_line += " vllm " + " ".join(f"bs{b}={r:.0f}tok/s" for b, r in vllm_rates.items())
     print(
         f"SUMMARY gpu_model device={name.replace(' ', '_')} params={params / 1e9:.2f}B rollout[transformers "
-        f"{rollout_line}] train[micro_batch={train['micro_batch']}x{train['seq_len']} "
+        f"{rollout_line}] train[master={train['master_weights']} micro_batch={train['micro_batch']}x{train['seq_len']} "
         f"{train['micro_batch_s']:.3f}s {train['train_tokens_per_s']:.0f}tok/s "
         f"optimizer={train['optimizer_step_s']:.3f}s "
         f"paper_update={train['paper_step_update_s']:.1f}s peak={train['peak_mem_gib']:.1f}GiB]",

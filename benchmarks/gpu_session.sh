@@ -6,34 +6,14 @@
 #   3. gpu.sh: rollout tokens/s and GRPO step time of a Qwen2.5-Math-1.5B-shaped model.
 # Usage on the device machine, from the repository root:
 #   bash benchmarks/gpu_session.sh DATA_DIR [OUT_DIR]
-# Missing Python packages can be carried as wheels in .whl/ (installed with --no-deps into /tmp/site).
+# Missing Python packages can be carried as wheels in .whl/ (benchmarks/gpu_setup.sh installs them).
+# The training path's own check (fp32 master weights, FSDP checkpoints, the fp32 paper step): gpu_train_check.sh.
 set -uo pipefail
-export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 DATA_DIR=${1:?data folder}
 RESULTS=${2:-/tmp/gpu_session}
 mkdir -p "$RESULTS"
-if compgen -G ".whl/*.whl" >/dev/null; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
-    || exit 1
-  export PYTHONPATH=/tmp/site
-fi
-export PYTHONPATH=$PWD/src${PYTHONPATH:+:$PYTHONPATH}
-if ! command -v oneshot-rlvr >/dev/null; then
-  mkdir -p /tmp/bin
-  printf '#!/bin/sh\nexec python3 -m oneshot_rlvr.cli "$@"\n' >/tmp/bin/oneshot-rlvr
-  chmod +x /tmp/bin/oneshot-rlvr
-  export PATH=/tmp/bin:$PATH
-fi
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-python3 - <<'PY'
-import importlib
-for name in ("torch", "transformers", "trl", "accelerate", "datasets", "math_verify", "vllm"):
-    try:
-        module = importlib.import_module(name)
-        print(f"{name} {getattr(module, '__version__', '?')}")
-    except Exception as error:  # report and go on: each check says what it needs
-        print(f"{name} missing ({type(error).__name__}: {error})")
-PY
+# shellcheck source=benchmarks/gpu_setup.sh
+source benchmarks/gpu_setup.sh
 
 echo "== 1. training on CUDA"
 # shellcheck disable=SC2015

@@ -70,9 +70,10 @@ def test_fp32_master_weights_and_optimizer_state_under_bf16_autocast(stepped_tra
     assert state and {value.dtype for value in state} == {torch.float32}  # exp_avg, exp_avg_sq
     # At lr 1e-6 AdamW moves each weight by about 1e-6: visible in fp32 (bf16 weights of scale 0.02 would round
     # almost every such update away).
-    changed = sum(int((param.detach() != before[name]).sum()) for name, param in trainer.model.named_parameters())
-    total = sum(param.numel() for param in trainer.model.parameters())
-    assert changed / total > 0.99
+    # Weights whose gradient is tiny (embedding rows of tokens the step never scored) may not move.
+    moved = {name: (param.detach() != before[name]) for name, param in trainer.model.named_parameters()}
+    assert all(bool(mask.any()) for mask in moved.values())  # every tensor
+    assert sum(int(mask.sum()) for mask in moved.values()) / sum(mask.numel() for mask in moved.values()) > 0.9
 
 
 def test_checkpoint_of_a_bf16_run_keeps_fp32_weights_and_says_bf16(stepped_trainer):

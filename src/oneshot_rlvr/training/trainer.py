@@ -36,6 +36,9 @@ class OneShotGRPOTrainer(GRPOTrainer):
         args = super()._build_accelerator_args(**kwargs)
         if self.args.bf16:
             args["fsdp_plugin"] = fsdp_plugin_with_verl_policy(args.get("fsdp_plugin"))
+            if args["fsdp_plugin"] is not None:
+                policy = args["fsdp_plugin"].mixed_precision_policy
+                print(f"FSDP mixed precision: params {policy.param_dtype}, reduce {policy.reduce_dtype}", flush=True)
         return args
 
     # Advantages: verl's (r - mean) / (std + 1e-6) instead of TRL's 1e-4.
