@@ -45,11 +45,14 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def train_command(spec: dict, dataset: Path, checkpoints: Path, done: Path) -> list[str]:
-    return [
-        "oneshot-rlvr", "train", "--run", spec["run"], "--spec", json.dumps(spec), "--dataset", str(dataset),
-        "--checkpoint-dir", str(checkpoints), "--done", str(done),
-    ]  # fmt: skip
+def cli_train(spec: dict, dataset: Path, checkpoints: Path, done: Path, capsys) -> tuple[int, list[str]]:
+    """`oneshot-rlvr train` (in this process): its exit code and its stderr lines."""
+    from oneshot_rlvr import cli
+
+    capsys.readouterr()
+    argv = ["train", "--run", spec["run"], "--spec", json.dumps(spec), "--dataset", str(dataset)]
+    code = cli.main([*argv, "--checkpoint-dir", str(checkpoints), "--done", str(done)])
+    return code, capsys.readouterr().err.strip().splitlines()
 
 
 def run_with_a_checkpoint(spec: dict, dataset: Path, folder: Path) -> Path:
@@ -61,17 +64,15 @@ def run_with_a_checkpoint(spec: dict, dataset: Path, folder: Path) -> Path:
     return checkpoints
 
 
-def test_bad_dataset_touches_no_checkpoint(tiny_model, dsr_dataset, tmp_path):
+def test_bad_dataset_touches_no_checkpoint(tiny_model, dsr_dataset, tmp_path, capsys):
     """A typo in --dataset (or a file that is not a training set) stops with exit 2 before the run's folder is
     touched: valid checkpoints stay, nothing is set aside, and a new run writes no fingerprint or lock."""
     spec = tiny_spec(tiny_model)
     checkpoints = run_with_a_checkpoint(spec, dsr_dataset, tmp_path / "run")
     before = tree(tmp_path / "run")
     typo = tmp_path / "dsr_sbu.parquet"
-    command = train_command(spec, typo, checkpoints, tmp_path / "done.json")
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == f"oneshot-rlvr train: error: training dataset {typo} does not exist"
+    code, stderr = cli_train(spec, typo, checkpoints, tmp_path / "done.json", capsys)
+    assert code == 2 and stderr == [f"oneshot-rlvr train: error: training dataset {typo} does not exist"]
     not_parquet = tmp_path / "notes.parquet"
     not_parquet.write_text("not a parquet file")
     with pytest.raises(training.TrainingError, match="notes.parquet: not a readable parquet file"):
@@ -95,21 +96,18 @@ def holder_process(checkpoints: Path) -> subprocess.Popen:
     return process
 
 
-def test_second_trainer_stops_naming_the_holder(tiny_model, dsr_dataset, tmp_path):
+def test_second_trainer_stops_naming_the_holder(tiny_model, dsr_dataset, tmp_path, capsys):
     spec = tiny_spec(tiny_model)
     checkpoints = run_with_a_checkpoint(spec, dsr_dataset, tmp_path / "run")
     before = tree(checkpoints)
     holder = holder_process(checkpoints)
     try:
-        result = subprocess.run(
-            train_command(spec, dsr_dataset, checkpoints, tmp_path / "done.json"), capture_output=True, text=True
-        )
+        code, stderr = cli_train(spec, dsr_dataset, checkpoints, tmp_path / "done.json", capsys)
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    assert result.returncode == 2
-    line = result.stderr.strip().splitlines()[-1]
-    assert sum("error" in text for text in result.stderr.splitlines()) == 1
+    assert code == 2
+    [line] = [text for text in stderr if "error" in text]
     assert f"{checkpoints} is in use by another trainer (pid {holder.pid} on host {socket.gethostname()}" in line
     assert tree(checkpoints) == before and not (tmp_path / "done.json").exists()
     # The holder was killed: its lock does not block the next trainer.

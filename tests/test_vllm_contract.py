@@ -2,7 +2,8 @@
 
 No GPU and no import of vLLM: the pinned version's Python files are parsed. They come from the installed
 package when it is that version, else from its wheel, downloaded once with `pip download --no-deps` (pip's
-cache keeps the wheel) and unpacked into pytest's cache folder (.pytest_cache/d/vllm-<version>/). Without
+cache keeps the wheel) and the files read unpacked into pytest's cache folder (.pytest_cache/d/vllm-<version>/;
+~/.cache/oneshot-rlvr/ when pytest's cache is off). Without
 network and without a cached copy the test fails naming the fix (ONESHOT_RLVR_VLLM_WHEEL=<wheel file>); it
 never skips, so a vLLM API change cannot pass CI unnoticed. Checked:
 
@@ -75,7 +76,10 @@ def vllm_source(request) -> Path:
             return Path(importlib.util.find_spec("vllm").submodule_search_locations[0]).parent
     except importlib.metadata.PackageNotFoundError:
         pass
-    cache = request.config.cache.mkdir(f"vllm-{version}")
+    if request.config.cache is not None:
+        cache = request.config.cache.mkdir(f"vllm-{version}")
+    else:  # pytest's cache is off (-p no:cacheprovider): the user's cache folder
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "oneshot-rlvr" / f"vllm-{version}"
     if all((cache / name).is_file() for name in VLLM_FILES):
         return cache
     wheel = os.environ.get("ONESHOT_RLVR_VLLM_WHEEL")
