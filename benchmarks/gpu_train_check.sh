@@ -77,8 +77,10 @@ folder, out, metrics = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 needed = ("model.safetensors", "config.json", "tokenizer.json", "generation_config.json", "oneshot_rlvr_complete.json")
 complete = {c.name: all((c / n).exists() for n in needed) and (c / "pytorch_model_fsdp_0").is_dir()
             for c in sorted(folder.glob("checkpoint-*"))}
-policy = [l for l in (out / "fsdp.log").read_text().splitlines() if l.startswith("FSDP mixed precision")]
-resumed = any("resuming run dsr_sub from" in l and l.endswith("checkpoint-2") for l in (out / "fsdp_resume.log").read_text().splitlines())
+def lines(name):
+    return (out / name).read_text().splitlines() if (out / name).exists() else []
+policy = [l for l in lines("fsdp.log") if l.startswith("FSDP mixed precision")]
+resumed = any("resuming run dsr_sub from" in l and l.endswith("checkpoint-2") for l in lines("fsdp_resume.log"))
 evaluated = metrics.exists() and json.loads(metrics.read_text())["benchmarks"]["math500"].get("status") == "ok"
 ok = complete == {"checkpoint-1": True, "checkpoint-2": True, "checkpoint-3": True} and resumed and evaluated and bool(policy)
 print(f"SUMMARY gpu_check part=fsdp_1process checkpoints={complete} policy={policy[:1]} evaluated={evaluated} "
