@@ -499,9 +499,12 @@ def test_fetch_converted_arc_trust_on_first_use(tmp_path, shared_data, monkeypat
         data.fetch("arc_c", dest, force=True)
     assert path.read_bytes() == before
 
-    # a downloaded folder can serve as local_data_dir through its lock file
-    copy = data.fetch("arc_c", tmp_path / "copy", local_data_dir=dest)
-    assert copy.read_bytes() == before
+    # the package's checksum wins over a lock file in local_data_dir: the converted copy is refused there (it is
+    # reused as the data folder itself, whose own lock records the download), and nothing is recorded as trusted
+    with pytest.raises(DataError, match="cannot override the package's checksum"):
+        data.fetch("arc_c", tmp_path / "copy", local_data_dir=dest)
+    assert not (tmp_path / "copy").exists()
+    assert data.fetch("arc_c", dest).read_bytes() == before
 
 
 def test_fetch_converted_math_train(tmp_path, shared_data, monkeypatch):

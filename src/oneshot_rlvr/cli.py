@@ -15,11 +15,59 @@ def _spec_from(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     from oneshot_rlvr import config as cfg
 
     if getattr(args, "spec", None):
-        return json.loads(args.spec)
+        return json_object(args.spec, "--spec")
     loaded = cfg.load_config(args.config, args.set)
     if kind == "training":
         return cfg.training_spec(loaded, args.run)
     return cfg.evaluation_spec(loaded, args.run)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_object(text: str, option: str) -> dict[str, Any]:
+    """A JSON object given on the command line (--spec, --settings); anything else is refused naming the option."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as error:
+        raise ValueError(f"{option}: not valid JSON ({' '.join(str(error).split())[:120]})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{option}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def key_value_pairs(items: list[str], option: str) -> dict[str, str]:
+    """`--option KEY=VALUE` items as a dict; an item without '=' or with an empty side is refused."""
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"{option} {item!r} must be KEY=VALUE")
+        pairs[key] = value
+    return pairs
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (batch sizes, workers, world size)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (steps)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +90,13 @@ def cmd_build_tiny_model(args: argparse.Namespace) -> None:
     from oneshot_rlvr import config as cfg
     from oneshot_rlvr.tiny_model import build_tiny_model
 
-    settings = json.loads(args.settings) if args.settings else cfg.load_config(args.config, args.set)["tiny_model"]
+    if args.settings:
+        loaded = cfg.load_config()
+        loaded["tiny_model"] = cfg.deep_merge(loaded["tiny_model"], json_object(args.settings, "--settings"))
+        cfg.validate_config(loaded)  # a bad setting is refused naming its key, before the model is built
+        settings = loaded["tiny_model"]
+    else:
+        settings = cfg.load_config(args.config, args.set)["tiny_model"]
     out = build_tiny_model(Path(args.out), Path(args.data_dir), settings)
     print(f"tiny model saved to {out}")
 
@@ -51,7 +105,10 @@ def cmd_rank(args: argparse.Namespace) -> None:
     from oneshot_rlvr import data, selection
 
     history = data.load_history(Path(args.history))
-    ranking = selection.rank_examples(history, args.score, args.seed)
+    try:
+        ranking = selection.rank_examples(history, args.score, args.seed)
+    except selection.SelectionError as error:
+        raise selection.SelectionError(f"{args.history}: {error}") from None
     selection.write_ranking(ranking, Path(args.out))
     top = ", ".join(f"pi{r}={i}" for r, i in zip(ranking["rank"][:3], ranking["index"][:3], strict=True))
     print(f"ranked {len(ranking)} examples by {args.score}: {top}")
@@ -127,7 +184,7 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
         if not path:
             raise ValueError(f"--metrics {item!r} must be ROW=PATH")
         rows.setdefault(row, []).extend(reporting.metrics_files([Path(path)]))
-    hashes = dict(item.partition("=")[::2] for item in args.config_hash)
+    hashes = key_value_pairs(args.config_hash, "--config-hash")
     records = reporting.table1(rows, args.model, args.scale, hashes)
     reporting.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
@@ -148,9 +205,11 @@ def cmd_plot_scores(args: argparse.Namespace) -> None:
 
     ranking = selection.read_ranking(Path(args.ranking))
     means = selection.history_means(data.load_history(Path(args.history))) if args.history else None
-    marks = [int(mark[2:]) if str(mark).startswith("pi") else int(mark) for mark in args.mark] or list(
-        selection.PAPER_NAMED
-    )
+    try:
+        marks = [int(mark[2:]) if str(mark).startswith("pi") else int(mark) for mark in args.mark]
+    except ValueError:
+        raise ValueError(f"--mark: {args.mark} must be ranks such as pi13 or 13") from None
+    marks = marks or list(selection.PAPER_NAMED)
     pdf = Path(args.pdf) if args.pdf else None
     marked = figures.score_distribution(ranking, marks, Path(args.png), pdf, args.score, means, args.source)
     print(f"wrote {args.png}" + (f" and {args.pdf}" if args.pdf else "") + f" ({len(marked)} examples marked)")
@@ -181,7 +240,7 @@ def cmd_report_table3(args: argparse.Namespace) -> None:
                 examples[row] = ",".join(str(index) for index in selection.indices_for(row, ranking))
         except selection.SelectionError:
             continue  # a run that is not named after its example set (e.g. dsr_sub_format_reward)
-    hashes = dict(item.partition("=")[::2] for item in args.config_hash)
+    hashes = key_value_pairs(args.config_hash, "--config-hash")
     records = reporting.table3(rows, args.model, args.scale, sizes, examples, hashes)
     reporting.write_table3(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
@@ -225,7 +284,7 @@ def cmd_report_table(args: argparse.Namespace) -> None:
         except ValueError:
             raise ValueError(f"--run {item!r}: steps must be integers") from None
         runs[run] = [Path(args.eval_dir) / run / f"step{step}" / "metrics.json" for step in numbers]
-    hashes = dict(item.partition("=")[::2] for item in args.config_hash)
+    hashes = key_value_pairs(args.config_hash, "--config-hash")
     records = paper_tables.build_table(args.table, runs, args.scale, hashes)
     paper_tables.write_table(records, args.table, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} (table {args.table}, {len(runs)} runs)")
@@ -246,9 +305,16 @@ def add_table_outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", required=True)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`oneshot-rlvr <command>: error: ...`, exit 2) like every other."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oneshot-rlvr", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="oneshot-rlvr", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     p = sub.add_parser("fetch-data", help="download (or copy from --local-data-dir) and verify data files")
     p.add_argument("--name", action="append", required=True, help="dataset name, e.g. dsr_sub, math500, history")
@@ -275,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="pi1, pi1_pi13, dsr_sub, math_train, ...")
     p.add_argument("--data-dir", required=True)
     p.add_argument("--ranking")
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=positive_int, default=128)
     p.add_argument("--seed", type=int, default=0, help="selection seed (draws the random<k> sets)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_make_dataset)
@@ -283,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect-history", help="our own history: the one a DSR-sub run recorded at a saved step")
     p.add_argument("--done", required=True, help="the run's train_done.json")
     p.add_argument("--checkpoint-dir", required=True)
-    p.add_argument("--step", type=int, required=True)
+    p.add_argument("--step", type=non_negative_int, required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_collect_history)
 
@@ -325,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="evaluate one checkpoint on every enabled benchmark")
     p.add_argument("--run", required=True)
-    p.add_argument("--step", type=int, required=True)
+    p.add_argument("--step", type=non_negative_int, required=True)
     p.add_argument("--model", required=True)
     p.add_argument("--data-dir", required=True)
     p.add_argument("--out-dir", required=True)
@@ -350,13 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True)
     p.add_argument("--mode", default="default")
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=positive_int, default=2)
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("show-config", help="print the resolved TRL training configuration of a run")
     p.add_argument("--run", required=True)
     p.add_argument("--spec")
-    p.add_argument("--world-size", type=int, default=1)
+    p.add_argument("--world-size", type=positive_int, default=1)
     _add_config_args(p)
     p.set_defaults(func=cmd_show_config)
 
@@ -407,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("ONESHOT_RLVR_TRACEBACK"):
             raise
         message = str(error) if not isinstance(error, KeyError) else f"missing key {error}"
+        if isinstance(error, OSError) and error.filename is not None and error.strerror:
+            message = f"{error.filename}: {error.strerror}"
         message = " ".join(message.split()) or type(error).__name__
         print(f"oneshot-rlvr {args.command}: error: {message}", file=sys.stderr)
         return 2

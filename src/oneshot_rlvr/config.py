@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -55,7 +56,74 @@ def _parse_override(item: str) -> tuple[list[str], Any]:
     if "=" not in item:
         raise ConfigError(f"override {item!r} is not of the form key.sub=value")
     key, raw = item.split("=", 1)
-    return key.split("."), yaml.safe_load(raw)
+    try:
+        return key.split("."), yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"override {item[:60]!r}: not a YAML value ({_yaml_problem(error)})") from None
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{getattr(error, 'problem', None) or type(error).__name__}{where}"
+
+
+def _load_yaml_file(path: Path) -> Any:
+    try:
+        with open(path) as handle:
+            return yaml.safe_load(handle) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config file {path}: invalid YAML: {_yaml_problem(error)}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config file {path}: unreadable: {error}") from None
+
+
+# A config is a few hundred values (the paper's: ~530). Nested YAML aliases ("billion laughs") expand a small file
+# into billions: the walk below stops at this many values, before anything copies, merges or validates them.
+MAX_CONFIG_VALUES = 100_000
+MAX_CONFIG_STRING = 100_000
+# Integers beyond 64 bits are never meaningful here (and overflow numpy, torch and Snakemake resources).
+MAX_CONFIG_INT = 2**63 - 1
+
+
+def check_config_values(config: Any, source: str = "config") -> None:
+    """Refuse what the JSON schema cannot say: more than MAX_CONFIG_VALUES values (counting every alias
+    expansion, without building it), non-finite numbers (YAML's .nan, 1e400), integers beyond 64 bits,
+    non-string keys and huge strings. The error names the key."""
+    count = 0
+    stack: list[tuple[tuple[str, ...], Any]] = [((), config)]
+    while stack:
+        path, value = stack.pop()
+        count += 1
+        key = ".".join(path) or "<top level>"
+        if count > MAX_CONFIG_VALUES:
+            raise ConfigError(
+                f"invalid config key '{'.'.join(path[:2]) or '<top level>'}' ({source}): more than "
+                f"{MAX_CONFIG_VALUES:,} values (nested YAML aliases?)"
+            )
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if not isinstance(name, str):
+                    raise ConfigError(f"invalid config key '{key}.{name!r}' ({source}): keys must be strings")
+                stack.append(((*path, name), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, str(position)), item) for position, item in enumerate(value))
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if abs(value) > MAX_CONFIG_INT:
+                raise ConfigError(f"invalid config key '{key}' ({source}): integer {str(value)[:20]}... is too large")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ConfigError(f"invalid config key '{key}' ({source}): {value} is not a finite number")
+        elif isinstance(value, str):
+            if len(value) > MAX_CONFIG_STRING:
+                raise ConfigError(f"invalid config key '{key}' ({source}): a string of {len(value):,} characters")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_config(paths: Iterable[str | Path] | None = None, overrides: Iterable[str] = ()) -> dict[str, Any]:
@@ -65,33 +133,146 @@ def load_config(paths: Iterable[str | Path] | None = None, overrides: Iterable[s
     for path in files:
         if not Path(path).exists():
             raise ConfigError(f"config file {path} does not exist")
-        with open(path) as handle:
-            loaded = yaml.safe_load(handle) or {}
+        loaded = _load_yaml_file(Path(path))
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {path} must hold a mapping at the top level")
+        check_config_values(loaded, source=str(path))
         config = deep_merge(config, loaded)
     for item in overrides:
         keys, value = _parse_override(item)
         patch: dict[str, Any] = {keys[-1]: value}
         for key in reversed(keys[:-1]):
             patch = {key: patch}
+        check_config_values(patch, source=f"override {item[:60]!r}")
         config = deep_merge(config, patch)
     validate_config(config)
     return config
+
+
+def _schema() -> dict[str, Any]:
+    with open(SCHEMA_PATH) as handle:
+        return yaml.safe_load(handle)
+
+
+def _schema_branches(node: Any, root: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A schema node and, for oneOf/anyOf, each branch (resolved)."""
+    node = _deref(node, root)
+    if not isinstance(node, dict):
+        return []
+    branches = [node]
+    for key in ("oneOf", "anyOf"):
+        for branch in node.get(key, []):
+            branches.extend(_schema_branches(branch, root))
+    return branches
+
+
+def _deref(node: Any, root: Mapping[str, Any]) -> Any:
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node and seen < 20:
+        target: Any = root
+        for part in str(node["$ref"]).lstrip("#").strip("/").split("/"):
+            target = target[part]
+        node, seen = target, seen + 1
+    return node
+
+
+def _child_schema(node: Any, key: str, root: Mapping[str, Any]) -> Any:
+    for branch in _schema_branches(node, root):
+        if key in branch.get("properties", {}):
+            return branch["properties"][key]
+        for pattern, sub in branch.get("patternProperties", {}).items():
+            if re.search(pattern, key):
+                return sub
+        if isinstance(branch.get("additionalProperties"), dict):
+            return branch["additionalProperties"]
+    return None
+
+
+def _schema_types(node: Any, root: Mapping[str, Any]) -> set[str]:
+    types: set[str] = set()
+    for branch in _schema_branches(node, root):
+        kind = branch.get("type")
+        types.update([kind] if isinstance(kind, str) else list(kind or []))
+    return types
+
+
+_YAML_NULL = {"null", "Null", "NULL", "~", ""}
+_YAML_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _typed(value: Any, node: Any, root: Mapping[str, Any]) -> Any:
+    if node is None:
+        return value
+    if isinstance(value, dict):
+        return {key: _typed(item, _child_schema(node, key, root), root) for key, item in value.items()}
+    if isinstance(value, list):
+        items = next((b["items"] for b in _schema_branches(node, root) if isinstance(b.get("items"), dict)), None)
+        return [_typed(item, items, root) for item in value]
+    if not isinstance(value, str):
+        return value
+    types = _schema_types(node, root)
+    if "null" in types and value in _YAML_NULL:
+        return None
+    if "string" in types or not types:
+        return value
+    if "boolean" in types and value in _YAML_BOOL:
+        return _YAML_BOOL[value]
+    if types & {"integer", "number"} and re.fullmatch(r"[-+]?[0-9]{1,30}", value):
+        return int(value)
+    if "number" in types:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def apply_command_line_types(config: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Type the nested values of Snakemake's `--config` as the schema says, in `config` (in place).
+
+    Snakemake reads a nested override such as `--config 'training={gpus: 4}'` with YAML's base loader, which
+    keeps every scalar a string ('4'), so the schema would refuse it. Each such string is typed the way YAML
+    would, where the schema wants an integer, number, boolean or null at that key; where it allows a string it
+    stays one. Top-level scalars (`local_data_dir=...`) are typed by Snakemake itself and left alone."""
+    root = _schema()
+    for key, value in overrides.items():
+        if isinstance(value, (Mapping, list)) and key in config:
+            typed = _typed(_plain(value), _child_schema(root, key, root), root)
+            _overlay(config, key, typed)
+    return config
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _overlay(target: dict[str, Any], key: str, value: Any) -> None:
+    """Set `value` at `key` the way Snakemake merged it: maps recursively, anything else replaced."""
+    if isinstance(value, dict) and isinstance(target.get(key), dict):
+        for name, item in value.items():
+            _overlay(target[key], name, item)
+    else:
+        target[key] = value
 
 
 def validate_config(config: Mapping[str, Any]) -> None:
     """Validate against the workflow's JSON schema; the error names the offending key."""
     import jsonschema
 
-    with open(SCHEMA_PATH) as handle:
-        schema = yaml.safe_load(handle)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(e.absolute_path))
+    check_config_values(config)
+    if isinstance(config.get("runs"), dict):  # before the schema, for a message that says what a name may hold
+        for run in config["runs"]:
+            check_name(run, f"invalid config key 'runs.{_short(run, 60)}': run name")
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         first = errors[0]
         key = ".".join(str(part) for part in first.absolute_path) or "<top level>"
-        raise ConfigError(f"invalid config key '{key}': {first.message}")
+        raise ConfigError(f"invalid config key '{key}': {_short(first.message)}")
     if config["base_model"] not in config["models"]:
         raise ConfigError(f"invalid config key 'base_model': {config['base_model']!r} is not a key of 'models'")
     for run, spec in config["runs"].items():
@@ -285,12 +466,20 @@ def spec_hash(spec: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload).hexdigest()[:12]
 
 
-_RUN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Run names become folder names and command-line words (results/runs/<run>/, --run <run>): letters, digits, '_',
+# '.' and '-', starting with a letter or digit, no '..', at most 100 characters. No '/', space or shell
+# metacharacter, so a name can neither leave results/ ('../..') nor break a command line. The schema's `runs`
+# keys, `report.table1.rows` and `figures.<name>.runs` use the same pattern.
+RUN_NAME_PATTERN = r"(?!.*[.][.])[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
+_RUN_NAME = re.compile(rf"^{RUN_NAME_PATTERN}$")
 
 
-def check_name(name: str, what: str) -> str:
-    if not _RUN_NAME.match(name):
-        raise ConfigError(f"{what} {name!r} may only contain letters, digits, '_', '-' and '.'")
+def check_name(name: str, what: str = "run name") -> str:
+    if not isinstance(name, str) or not _RUN_NAME.match(name):
+        raise ConfigError(
+            f"{what} {_short(repr(name), 60)} may only contain letters, digits, '_', '.' and '-' "
+            "(starting with a letter or digit, no '..', at most 100 characters)"
+        )
     return name
 
 
@@ -300,9 +489,12 @@ def check_name(name: str, what: str) -> str:
 
 # Example-set names: pi<i> (rank i), unions pi1_pi13, rank ranges pi1_to_pi16, random<k> (k seeded random DSR-sub
 # examples), and the full sets. The Snakemake `dataset` wildcard and the schema's `runs.<name>.dataset` use it too.
-EXAMPLE_SET_PATTERN = r"dsr_sub|math_train|pi1_simplified|pi\d+(_pi\d+)*|pi\d+_to_pi\d+|random\d+"
+# Ranks have at most 5 digits and no leading zeros (selection.MAX_RANK), so a name like pi1_to_pi300000000 or
+# pi01 never matches and no range is built from it; the schema's patterns say the same.
+_RANK = r"[1-9][0-9]{0,4}"
+EXAMPLE_SET_PATTERN = rf"dsr_sub|math_train|pi1_simplified|pi{_RANK}(_pi{_RANK})*|pi{_RANK}_to_pi{_RANK}|random{_RANK}"
 _EXAMPLE_SET = re.compile(rf"^(?:{EXAMPLE_SET_PATTERN})$")
-_SWEEP_RANGE = re.compile(r"^pi(\d+)\.\.pi(\d+)$")
+_SWEEP_RANGE = re.compile(rf"^pi({_RANK})\.\.pi({_RANK})$")
 
 # The full-set DSR-sub run whose recorded training-accuracy history ranks the examples when
 # `selection.history: recomputed` (the paper: 500 steps). It needs no `runs:` entry.
@@ -352,8 +544,9 @@ def parse_sweep(value: str | Iterable[str]) -> list[str]:
             names.append(item)
         else:
             raise ConfigError(
-                f"invalid config key 'sweep_examples': {item!r} is neither an example-set name (pi<i>, pi1_pi13, "
-                "pi1_to_pi16, random16, dsr_sub, math_train) nor a range like pi1..pi1209"
+                f"invalid config key 'sweep_examples': {_short(repr(item), 60)} is neither an example-set name "
+                "(pi<i>, pi1_pi13, pi1_to_pi16, random16, dsr_sub, math_train; ranks 1..99999 without leading "
+                "zeros) nor a range like pi1..pi1209"
             )
     return list(dict.fromkeys(names))
 

@@ -24,6 +24,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import urllib.error
@@ -36,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from oneshot_rlvr.grading import last_boxed
+from oneshot_rlvr.io import atomic_write_text, commit, make_parents, remove_empty
 
 # in the paper's column order
 MATH_BENCHMARKS = ("math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25")
@@ -161,15 +163,7 @@ def _write_lock_entry(folder: Path, relpath: str, digest: str) -> None:
     lock = _read_lock(folder)
     lock[relpath] = digest
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".lock-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(dict(sorted(lock.items())), handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, folder / LOCK_FILENAME)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(folder / LOCK_FILENAME, json.dumps(dict(sorted(lock.items())), indent=2) + "\n")
 
 
 def _offline_hint(name: str) -> str:
@@ -276,36 +270,48 @@ def fetch(name: str, dest_dir: Path, local_data_dir: Path | None = None, force: 
     naming the file and both hashes and leaves any previous copy untouched. The expected hashes are
     those of ``resources/checksums.json`` (the reference data folder). The ARC and MATH-train conversions
     of the canonical Hugging Face files cannot match those (the reference copies come from public
-    exports), so for them trust on first use applies: the first successful conversion records its hash
+    exports), so for them trust on first use applies: the first successful *download* records its hash
     in ``dest_dir/checksums.lock.json`` and later fetches must reproduce it (delete the entry to accept a
-    new upstream version). A copy from ``local_data_dir`` is also accepted when it matches that folder's
-    own ``checksums.lock.json``, so a folder filled by an earlier download can serve as a local source.
+    new upstream version). The package's recorded checksums always win: a ``checksums.lock.json`` (in
+    ``dest_dir`` or ``local_data_dir``) only adds files the package has no checksum for, so a corrupted copy
+    shipped with a lock file that vouches for it is refused, and nothing refused is ever recorded as trusted.
+    A folder filled by an earlier download of ARC or MATH train is reused as ``dest_dir`` (its own lock),
+    not as ``local_data_dir``.
 
-    Nothing is done when the destination already has an accepted hash, unless ``force``.
+    Nothing is done when the destination already has an accepted hash, unless ``force``. A refused fetch
+    leaves no folder behind that it created.
     """
     relpath = relpath_of(name)
     dest_dir = Path(dest_dir)
     target = dest_dir / relpath
     official = known_checksums().get(relpath)
     dest_lock = _read_lock(dest_dir).get(relpath)
-    accepted = {h for h in (official, dest_lock) if h}
-    if local_data_dir is not None:
-        source_lock = _read_lock(Path(local_data_dir)).get(relpath)
-        if source_lock:
-            accepted.add(source_lock)
+    if official is None:
+        # A file the package does not know: the locks may vouch for it.
+        accepted = {h for h in (dest_lock,) if h}
+        if local_data_dir is not None:
+            source_lock = _read_lock(Path(local_data_dir)).get(relpath)
+            if source_lock:
+                accepted.add(source_lock)
+    else:
+        # The package's checksum wins; only our own trust-on-first-use record of a converted download adds to it.
+        accepted = {official}
+        if name in CONVERTED_SOURCES and dest_lock:
+            accepted.add(dest_lock)
 
     if target.exists() and not force and sha256_of(target) in accepted:
         return target
+    if local_data_dir is not None:
+        source = Path(local_data_dir) / relpath
+        if not source.is_file():
+            raise DataError(f"{source}: file not found (dataset {name!r}, local_data_dir {local_data_dir})")
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    created = make_parents(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         if local_data_dir is not None:
-            source = Path(local_data_dir) / relpath
-            if not source.is_file():
-                raise DataError(f"{source}: file not found (dataset {name!r}, local_data_dir {local_data_dir})")
             shutil.copyfile(source, tmp)
             origin = str(source)
         elif name in _CONVERTERS:
@@ -321,12 +327,17 @@ def fetch(name: str, dest_dir: Path, local_data_dir: Path | None = None, force: 
         if digest not in accepted and not (trust_first_use or not accepted):
             expected = " or ".join(sorted(accepted))
             kept = f"; kept the previous copy at {target}" if target.exists() else ""
+            vouched = ""
+            if local_data_dir is not None and _read_lock(Path(local_data_dir)).get(relpath) == digest:
+                vouched = f" ({Path(local_data_dir) / LOCK_FILENAME} cannot override the package's checksum)"
             raise DataError(
-                f"checksum mismatch for {relpath} (from {origin}): expected sha256 {expected}, got {digest}{kept}"
+                f"checksum mismatch for {relpath} (from {origin}): expected sha256 {expected}, got {digest}"
+                f"{vouched}{kept}"
             )
-        os.replace(tmp, target)
+        commit(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        remove_empty(created)
         raise
     if digest != official and digest != dest_lock:
         _write_lock_entry(dest_dir, relpath, digest)
@@ -556,10 +567,16 @@ def load_math_train(data_dir: Path) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(VERL_COLUMNS))
 
 
+# History keys are DSR-sub indices written as canonical integers ("7", never "007", "7.0" or "+7").
+_HISTORY_KEY = re.compile(r"^-?(0|[1-9][0-9]{0,17})$")
+
+
 def load_history(path: Path) -> dict[str, list[float]]:
     """The training-accuracy history (``acc_step_500.json``): DSR-sub index -> per-step accuracies.
 
-    Key order is the file's (insertion) order, which the std ranking uses to break ties.
+    Key order is the file's (insertion) order, which the std ranking uses to break ties. Keys must be canonical
+    integers (so "7" and "007" cannot both stand for example 7) and every accuracy a number in [0, 1]; an empty
+    list is kept here (nothing to score: `selection.rank_examples` refuses it).
     """
     path = Path(path)
     if not path.is_file():
@@ -577,17 +594,26 @@ def load_history(path: Path) -> dict[str, list[float]]:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: invalid JSON: {exc}") from exc
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise DataError(f"{path}: invalid JSON: {' '.join(str(exc).split())[:200]}") from None
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a JSON object mapping index -> list of accuracies")
     if not data:
         raise DataError(f"{path}: history is empty")
     history: dict[str, list[float]] = {}
     for key, values in data.items():
+        if not _HISTORY_KEY.match(key):
+            raise DataError(f"{path}: key {key[:40]!r}: not a DSR-sub index (a canonical integer such as '7')")
         if not isinstance(values, list):
             raise DataError(f"{path}: key {key!r}: expected a list of numbers, got {type(values).__name__}")
         for position, value in enumerate(values):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise DataError(f"{path}: key {key!r}, entry {position}: not a finite number: {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise DataError(f"{path}: key {key!r}, entry {position}: not a finite number: {value!r}")
+            if not 0 <= value <= 1:  # compared exactly: a 400-digit integer must not reach float()
+                shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}... ({len(repr(value))} chars)"
+                raise DataError(f"{path}: key {key!r}, entry {position}: accuracy {shown} is outside [0, 1]")
         history[key] = [float(value) for value in values]
     return history
 

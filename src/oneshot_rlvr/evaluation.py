@@ -451,15 +451,13 @@ def evaluate_checkpoint(
     from oneshot_rlvr.grading import GRADER_MODES
     from oneshot_rlvr.prompts import eval_prompt, stop_strings
 
-    if _missing_local_model(model_path):
-        raise EvaluationError(f"model path {model_path} does not exist")
+    check_inputs(model_path, spec, Path(data_dir))
     template = spec["model"]["prompt_template"]
     stops = stop_strings(template)
     grader = spec["grader"]
     max_new_tokens = int(spec["max_new_tokens"])
     after_think = bool(spec.get("grade_after_think", False))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)  # created by the first write, so a refused evaluation leaves no folder behind
     for leftover in out_dir.glob(".*.json*.*"):  # temporary files of a killed atomic write
         leftover.unlink()
     started = time.time()
@@ -496,10 +494,6 @@ def evaluate_checkpoint(
             if previous.get("fingerprint") == fingerprint:
                 summary[name] = previous
                 continue
-        benchmark_file = Path(data_dir) / data.relpath_of(name)
-        if not benchmark_file.is_file():
-            summary[name] = {"status": "not run", "reason": f"{benchmark_file}: file not found"}
-            continue
         # A benchmark file that is there but malformed (missing fields, no rows) stops the evaluation.
         problems = data.load_benchmark(name, Path(data_dir), limit=settings["limit"])
         is_arc = name in data.ARC_BENCHMARKS
@@ -598,9 +592,46 @@ def evaluate_checkpoint(
     return result
 
 
+# A hub id: `name` or `owner/name` (letters, digits, '.', '_', '-').
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+# The trainer's checkpoint folders (ck/checkpoint-4, the README's form) are local, never hub repositories.
+_CHECKPOINT_FOLDER = re.compile(r"^checkpoint-\d+$")
+
+
+def is_local_model(model_path: str) -> bool:
+    """Whether a model path names a local folder rather than a hub id such as Qwen/Qwen2.5-Math-1.5B: it exists,
+    or it is written as a path (starts with '.', '/', '~' or results/, has more than one '/', or is no valid hub
+    id), or it ends in a trainer checkpoint folder (checkpoint-<step>). A missing local folder is then an error,
+    never a download attempt (which retries the network for a minute and then fails with a hub message)."""
+    path = str(model_path)
+    if Path(path).exists():
+        return True
+    if path.startswith((".", "/", "~", "results")) or not _HUB_ID.match(path):
+        return True
+    return bool(_CHECKPOINT_FOLDER.match(Path(path).name))
+
+
 def _missing_local_model(model_path: str) -> bool:
     """A local model path (not a hub id such as Qwen/Qwen2.5-Math-1.5B) that does not exist."""
-    return model_path.startswith((".", "/", "results")) and not Path(model_path).exists()
+    return is_local_model(model_path) and not Path(model_path).exists()
+
+
+def check_inputs(model_path: str, spec: Mapping[str, Any], data_dir: Path) -> None:
+    """Every input an evaluation reads, checked before it creates anything: the model folder (when local), the
+    data folder, and the file of every enabled benchmark."""
+    from oneshot_rlvr import data
+
+    if _missing_local_model(model_path):
+        raise EvaluationError(f"model path {model_path} does not exist (a local folder, not a hub id)")
+    if not Path(data_dir).is_dir():
+        raise EvaluationError(f"data folder {data_dir} does not exist (--data-dir)")
+    for name in data.ALL_BENCHMARKS:
+        if benchmark_settings(spec, name)["enabled"]:
+            path = Path(data_dir) / data.relpath_of(name)
+            if not path.is_file():
+                raise EvaluationError(
+                    f"{path}: file not found (benchmark {name!r} is enabled: evaluation.benchmarks.{name}.enabled)"
+                )
 
 
 def step_is_current(model_path: str, spec: Mapping[str, Any], out_dir: Path) -> bool:
@@ -643,6 +674,7 @@ def evaluate_run(
     missing = [path for path in models.values() if _missing_local_model(path)]
     if missing:
         raise EvaluationError(f"run {run}: model path {missing[0]} does not exist ({len(missing)} missing)")
+    check_inputs(next(iter(models.values())), spec, Path(data_dir))
     spec_json = json.dumps(spec, sort_keys=True)
     index_path = Path(index_path)
     entries = []

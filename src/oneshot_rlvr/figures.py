@@ -276,7 +276,12 @@ def collect_train_log(done_path: Path, checkpoint_dir: Path) -> list[dict[str, A
 
     if not Path(done_path).exists():
         raise FigureError(f"done file {done_path} does not exist (the run has not finished)")
-    done = json.loads(Path(done_path).read_text())
+    try:
+        done = json.loads(Path(done_path).read_text())
+    except ValueError as error:
+        raise FigureError(f"done file {done_path}: not valid JSON ({' '.join(str(error).split())[:120]})") from None
+    if not isinstance(done, dict) or not isinstance(done.get("steps", []), list):
+        raise FigureError(f"done file {done_path}: expected a JSON object with a list 'steps'")
     try:
         rows = read_train_log(Path(checkpoint_dir))
     except TrainingError as error:

@@ -39,8 +39,11 @@ Three graders are provided (``mode``):
 
 Every potentially slow comparison runs in a small pool of worker processes (``forkserver`` start
 method on Linux, ``spawn`` elsewhere) that are killed and replaced when they exceed the timeout.
-Easy pairs (numbers, string matches) are decided in the calling process, so thousands of
-responses per second can be graded.  No function here raises on any string input.
+Easy pairs (numbers, string matches) of short answers (both at most ``MAX_ANSWER_CHARS``) are decided
+in the calling process, so thousands of responses per second can be graded; a longer answer or gold
+goes to the workers whatever the mode, because normalising it (``strip_string``'s regular expressions)
+can take time that grows with the square of its length.  Extraction is linear in the response.
+No function here raises on any string input.
 """
 
 from __future__ import annotations
@@ -52,7 +55,6 @@ import multiprocessing.connection
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -62,9 +64,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr.io import atomic_write_text
+
 GRADER_MODES = ("default", "qwen_eval", "deepscaler")
 
-#: Answers longer than this (after extraction) are only compared as raw strings.
+#: Answers or golds longer than this are never normalised in the calling process (only in a worker, under the
+#: timeout); answers ten times longer are only compared as raw strings.
 MAX_ANSWER_CHARS = 1000
 #: qwen_eval's pebble pool used a 3 s timeout per pair.
 QWEN_EVAL_TIMEOUT_S = 3.0
@@ -880,8 +885,10 @@ def _qwen_strip_string(text: str, skip_unit: bool = False) -> str:
     text = text.replace("'", "").replace('"', "")
     if "j" in text and "i" not in text:
         text = text.replace("j", "i")
-    text = re.sub(r"(\d+)\.0*([^\d])", r"\1\2", text)
-    text = re.sub(r"(\d+)\.0*$", r"\1", text)
+    # (?<!\d): a match starts where a run of digits starts; without it every digit of a long run retries the
+    # run, which is quadratic in its length (same matches, since a match can only begin at a run's start).
+    text = re.sub(r"(?<!\d)(\d+)\.0*([^\d])", r"\1\2", text)
+    text = re.sub(r"(?<!\d)(\d+)\.0*$", r"\1", text)
     if not text:
         return text
     if text[0] == ".":
@@ -1082,6 +1089,14 @@ def _equal(pred: str, gold: str, mode: str, allow_slow: bool) -> bool | None:
         return None
     except Exception:
         return False
+
+
+def _too_long(pred: str, gold: str) -> bool | None:
+    """The in-process verdict of a long pair: an answer far past any gold is wrong unless identical (as in
+    `_equal`); everything else needs a worker."""
+    if len(pred) > MAX_ANSWER_CHARS * 10 and pred != gold:
+        return False
+    return None
 
 
 def answers_equal(pred: str, gold: str, mode: str = "default") -> bool:
@@ -1420,7 +1435,9 @@ def grade_many(
             if cached is not None:
                 verdicts[index] = Verdict(cached, extracted)
                 continue
-            fast = _equal(extracted, gold_text, mode, allow_slow=False)
+            # Long answers or golds are never normalised here, only in a worker under the timeout.
+            short = len(extracted) <= MAX_ANSWER_CHARS and len(gold_text) <= MAX_ANSWER_CHARS
+            fast = _equal(extracted, gold_text, mode, allow_slow=False) if short else _too_long(extracted, gold_text)
             if fast is not None:
                 verdicts[index] = Verdict(bool(fast), extracted)
                 continue
@@ -1480,14 +1497,20 @@ def grade_jsonl(
     _check_mode(mode)
     input_path, output_path = Path(input_path), Path(output_path)
     rows: list[dict] = []
+
+    def no_constant(name: str) -> Any:  # json accepts NaN/Infinity, which would be written back as invalid JSON
+        raise ValueError(f"{name} is not valid JSON")
+
     with open(input_path, encoding="utf-8") as handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = json.loads(line, parse_constant=no_constant)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{input_path}:{lineno}: malformed JSON ({exc.msg})") from None
+            except ValueError as exc:
+                raise ValueError(f"{input_path}:{lineno}: malformed JSON ({str(exc)[:120]})") from None
             if not isinstance(row, dict):
                 raise ValueError(f"{input_path}:{lineno}: expected a JSON object, got {type(row).__name__}")
             for key in ("response", "answer"):
@@ -1495,6 +1518,8 @@ def grade_jsonl(
                     raise ValueError(f"{input_path}:{lineno}: missing key {key!r}")
             if not isinstance(row["response"], str):
                 raise ValueError(f"{input_path}:{lineno}: 'response' must be a string")
+            if isinstance(row["answer"], (dict, list)) or row["answer"] is None:
+                raise ValueError(f"{input_path}:{lineno}: 'answer' must be a string or a number")
             rows.append(row)
     verdicts = grade_many(
         [row["response"] for row in rows],
@@ -1503,22 +1528,13 @@ def grade_jsonl(
         workers=workers,
         timeout_s=timeout_s,
     )
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", suffix=".tmp", dir=output_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for row, verdict in zip(rows, verdicts, strict=False):
-                out.write(
-                    json.dumps({**row, "correct": verdict.correct, "extracted": verdict.extracted}, ensure_ascii=False)
-                    + "\n"
-                )
-        os.replace(tmp_name, output_path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
+    atomic_write_text(
+        output_path,
+        "".join(
+            json.dumps({**row, "correct": verdict.correct, "extracted": verdict.extracted}, ensure_ascii=False) + "\n"
+            for row, verdict in zip(rows, verdicts, strict=False)
+        ),
+    )
     return {
         "n": len(rows),
         "correct": sum(v.correct for v in verdicts),

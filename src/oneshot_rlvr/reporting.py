@@ -45,16 +45,47 @@ def paper_numbers(table: str, model: str | None = None) -> dict[tuple[str, str],
     return numbers
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def load_metrics(path: Path) -> dict[str, Any]:
+    """A metrics.json, checked before any number of it reaches a table: `run` a string, `step` a non-negative
+    integer, `benchmarks` an object whose "ok" entries carry a numeric `accuracy`, and no NaN or Infinity
+    anywhere (json would accept them, and they would be printed as table cells)."""
     try:
-        metrics = json.loads(Path(path).read_text())
+        metrics = json.loads(Path(path).read_text(), parse_constant=_no_constant)
     except FileNotFoundError:
         raise ReportError(f"metrics file {path} does not exist") from None
     except json.JSONDecodeError as error:
         raise ReportError(f"metrics file {path} is not valid JSON ({error.msg})") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ReportError(f"metrics file {path} is not valid JSON ({' '.join(str(error).split())[:120]})") from None
+    if not isinstance(metrics, dict):
+        raise ReportError(f"metrics file {path}: expected a JSON object")
     for key in ("run", "step", "benchmarks"):
         if key not in metrics:
             raise ReportError(f"metrics file {path} has no key {key!r}")
+    if not isinstance(metrics["run"], str):
+        raise ReportError(f"metrics file {path}: key 'run' must be a string")
+    if not isinstance(metrics["step"], int) or isinstance(metrics["step"], bool) or metrics["step"] < 0:
+        raise ReportError(f"metrics file {path}: key 'step' must be a non-negative integer, not {metrics['step']!r}")
+    if not isinstance(metrics["benchmarks"], dict):
+        raise ReportError(f"metrics file {path}: key 'benchmarks' must be an object")
+    for name, bench in metrics["benchmarks"].items():
+        if not isinstance(bench, dict):
+            raise ReportError(f"metrics file {path}: key 'benchmarks.{name}' must be an object")
+        if bench.get("status") == "ok" and not _is_number(bench.get("accuracy")):
+            raise ReportError(
+                f"metrics file {path}: key 'benchmarks.{name}.accuracy' must be a number, "
+                f"not {str(bench.get('accuracy'))[:40]!r}"
+            )
+    if metrics.get("math_average") is not None and not _is_number(metrics["math_average"]):
+        raise ReportError(f"metrics file {path}: key 'math_average' must be a number or null")
     return metrics
 
 

@@ -22,9 +22,14 @@ import numpy as np
 import pandas as pd
 
 SCORES = ("std", "var", "mean", "random", "lim")
-_PI_SET = re.compile(r"^pi\d+(_pi\d+)*$")
-_PI_RANGE = re.compile(r"^pi(\d+)_to_pi(\d+)$")
-_RANDOM_SET = re.compile(r"^random(\d+)$")
+# The largest rank an example-set name may use (5 digits): names are checked before any range is built, so
+# `pi1_to_pi300000000` fails at once instead of building 300 million ranks. Ranks are written without leading
+# zeros (`pi01` is refused, not read as pi1).
+MAX_RANK = 99_999
+_RANK = r"[1-9][0-9]{0,4}"
+_PI_SET = re.compile(rf"^pi{_RANK}(_pi{_RANK})*$")
+_PI_RANGE = re.compile(rf"^pi({_RANK})_to_pi({_RANK})$")
+_RANDOM_SET = re.compile(rf"^random({_RANK})$")
 
 # Table 18's simplified pi'1: only the step the base model gets wrong. The paper gives neither the exact string nor
 # the label; we use "Calculate ∛2048" with DSR-sub's instruction suffix and pi1's label 12.8 (docs/fidelity.md).
@@ -67,13 +72,33 @@ def score_history(history: Mapping[str, Sequence[float]], score: str = "std", se
 
 
 def rank_examples(history: Mapping[str, Sequence[float]], score: str = "std", seed: int = 0) -> pd.DataFrame:
-    """Ranking table with columns rank (1-based), index (DSR-sub index) and score, best first."""
+    """Ranking table with columns rank (1-based), index (DSR-sub index) and score, best first.
+
+    An example without any recorded accuracy has no score (np.std([]) is NaN, and one NaN breaks the sort for
+    every other example), so it is refused, naming its key; every score is checked finite before sorting, so the
+    ranking is a total order."""
+    if score not in SCORES:
+        raise SelectionError(f"unknown score {score!r}; choose one of {', '.join(SCORES)}")
+    for key, values in history.items():
+        if len(values) == 0:
+            raise SelectionError(f"key {key!r}: no accuracy recorded, so it has no {score} score")
+    indices = {}
+    for key in history:
+        try:
+            indices[key] = int(key)
+        except ValueError:
+            raise SelectionError(f"key {key!r}: not a DSR-sub index") from None
+    if len(set(indices.values())) != len(indices):
+        raise SelectionError("two history keys name the same DSR-sub index")
     scores = score_history(history, score, seed)
+    for key, value in scores.items():
+        if not math.isfinite(value):
+            raise SelectionError(f"key {key!r}: its {score} score is {value}, not a finite number")
     ordered = sorted(scores.items(), key=lambda item: item[1], reverse=True)  # stable: ties keep key order
     return pd.DataFrame(
         {
             "rank": np.arange(1, len(ordered) + 1),
-            "index": [int(key) for key, _ in ordered],
+            "index": [indices[key] for key, _ in ordered],
             "score": [value for _, value in ordered],
         }
     )
@@ -86,20 +111,54 @@ def write_ranking(ranking: pd.DataFrame, path: Path) -> None:
 
 
 def read_ranking(path: Path) -> pd.DataFrame:
+    """A ranking TSV (write_ranking), checked: ranks 1..n each once and in order, integer DSR-sub indices each
+    once, finite scores that never increase. A hand-edited file with a duplicated row or an index 1.5 is
+    refused naming its line, not silently read."""
     if not Path(path).is_file():
         raise SelectionError(f"{path}: ranking file not found")
     try:
-        ranking = pd.read_csv(path, sep="\t")
+        ranking = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise SelectionError(f"{path}: not a readable ranking TSV ({str(error).splitlines()[0]})") from None
     missing = {"rank", "index", "score"} - set(ranking.columns)
     if missing:
         raise SelectionError(f"{path}: ranking is missing column(s) {sorted(missing)}")
-    return ranking
+    if ranking.empty:
+        raise SelectionError(f"{path}: ranking has no rows")
+    ranks, indices, scores = [], [], []
+    seen: dict[int, int] = {}
+    columns = zip(ranking["rank"], ranking["index"], ranking["score"], strict=True)
+    for row, (rank, index, score) in enumerate(columns, start=2):
+        where = f"{path}:{row}"
+        if not re.fullmatch(r"[1-9][0-9]{0,8}", rank.strip()):
+            raise SelectionError(f"{where}: rank {rank[:40]!r} is not a positive integer")
+        if int(rank) <= len(ranks):  # ranks so far are exactly 1..len(ranks)
+            raise SelectionError(f"{where}: rank {int(rank)} appears twice (ranks 1..n, once each)")
+        if int(rank) != len(ranks) + 1:
+            raise SelectionError(f"{where}: rank {int(rank)} where rank {len(ranks) + 1} was expected (ranks 1..n)")
+        if not re.fullmatch(r"-?(0|[1-9][0-9]{0,17})", index.strip()):
+            raise SelectionError(f"{where}: index {index[:40]!r} is not an integer DSR-sub index")
+        if int(index) in seen:
+            raise SelectionError(f"{where}: index {int(index)} is already ranked at line {seen[int(index)]}")
+        try:
+            value = float(score)
+        except ValueError:
+            raise SelectionError(f"{where}: score {score[:40]!r} is not a number") from None
+        if not math.isfinite(value):
+            raise SelectionError(f"{where}: score {score!r} is not a finite number")
+        if scores and value > scores[-1] + 1e-6:  # the file's scores are rounded to 6 decimals
+            raise SelectionError(f"{where}: score {value} is above the previous row's {scores[-1]}; not a ranking")
+        seen[int(index)] = row
+        ranks.append(int(rank))
+        indices.append(int(index))
+        scores.append(value)
+    return pd.DataFrame({"rank": ranks, "index": indices, "score": scores})
 
 
 def pi_ranks(name: str) -> list[int]:
     """`pi1_pi13` -> [1, 13]; `pi1_to_pi16` -> [1, ..., 16]."""
+    if len(name) > 1000:
+        raise SelectionError(f"example set name {name[:40]!r}... is {len(name)} characters long")
     span = _PI_RANGE.match(name)
     if span:
         first, last = int(span.group(1)), int(span.group(2))
@@ -109,7 +168,7 @@ def pi_ranks(name: str) -> list[int]:
     if not _PI_SET.match(name):
         raise SelectionError(
             f"unknown example set {name!r}: expected pi<i>, a union like pi1_pi13, a range like pi1_to_pi16, "
-            "random<k>, dsr_sub or math_train"
+            f"random<k>, dsr_sub or math_train (ranks 1..{MAX_RANK}, no leading zeros)"
         )
     return [int(part[2:]) for part in name.split("_")]
 
@@ -170,6 +229,8 @@ def indices_for(name: str, ranking: pd.DataFrame) -> list[int]:
 
 def duplicate_to_batch(rows: pd.DataFrame, batch_size: int) -> pd.DataFrame:
     """Blocked equal duplication: every example repeated ceil(batch/k) times, in the given order."""
+    if not 1 <= batch_size <= 1_000_000:
+        raise SelectionError(f"batch size {batch_size} (config key selection.batch_size) must be 1..1000000")
     copies = math.ceil(batch_size / len(rows))
     blocks = [rows.iloc[[position]] for position in range(len(rows)) for _ in range(copies)]
     return pd.concat(blocks, ignore_index=True)
@@ -198,6 +259,7 @@ def make_dataset(
     if drawn:
         wanted = random_indices(dsr_sub, int(drawn.group(1)), seed)
     elif ranking is None:
+        pi_ranks(name)  # an unknown name is named as such, not as a missing ranking
         raise SelectionError(f"example set {name!r} needs a ranking")
     else:
         wanted = indices_for(name, ranking)
@@ -221,7 +283,14 @@ def collect_history(done_path: Path, checkpoint_dir: Path, step: int) -> dict[st
     from oneshot_rlvr.data import load_history
     from oneshot_rlvr.training import HISTORY_FILE, complete_checkpoints
 
-    done = json.loads(Path(done_path).read_text())
+    try:
+        done = json.loads(Path(done_path).read_text())
+    except OSError as error:
+        raise SelectionError(f"{done_path}: {error.strerror}") from None
+    except ValueError as error:
+        raise SelectionError(f"{done_path}: not valid JSON ({' '.join(str(error).split())[:120]})") from None
+    if not isinstance(done, dict) or not isinstance(done.get("steps", []), list):
+        raise SelectionError(f"{done_path}: expected a JSON object with a list 'steps'")
     if step not in done.get("steps", []):
         raise SelectionError(f"{done_path}: the run saved steps {done.get('steps')}, not step {step}")
     complete = dict(complete_checkpoints(Path(checkpoint_dir)))

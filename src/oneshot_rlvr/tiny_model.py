@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr.io import dir_mode
 from oneshot_rlvr.prompts import QWEN_MATH_SYSTEM
 
 END_OF_TEXT = "<|endoftext|>"
@@ -180,6 +181,7 @@ def build_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any])
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "tiny_model.json").write_text(json.dumps(dict(settings), indent=2, sort_keys=True))
+        os.chmod(staging, dir_mode())  # mkdtemp makes it 0700; the published folder follows the umask
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(staging, out_dir)

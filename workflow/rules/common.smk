@@ -11,8 +11,12 @@ from oneshot_rlvr import config as oc
 from oneshot_rlvr import data as od
 from oneshot_rlvr import selection as osel
 
-validate(config, schema="../schemas/config.schema.yaml")
+# Bounded first (nested YAML aliases, non-finite numbers), then `--config 'training={gpus: 4}'` typed as the schema
+# says (Snakemake keeps nested command-line values strings), then validated with one message naming the key.
+oc.check_config_values(config)
+oc.apply_command_line_types(config, workflow.config_settings.config)
 oc.validate_config(config)
+validate(config, schema="../schemas/config.schema.yaml")
 
 DATA_DIR = config["data_dir"]
 RUNS = oc.run_names(config)
@@ -21,7 +25,7 @@ BASE = oc.BASE_RUN
 
 wildcard_constraints:
     # configured runs, and the derived ones (oc.derived_run): the history run and one run per example-set name
-    run="|".join([BASE, *RUNS, oc.HISTORY_RUN, oc.EXAMPLE_SET_PATTERN]),
+    run="|".join([*(re.escape(name) for name in [BASE, *RUNS, oc.HISTORY_RUN]), oc.EXAMPLE_SET_PATTERN]),
     step=r"\d+",
     dataset=oc.EXAMPLE_SET_PATTERN,
 
@@ -123,9 +127,13 @@ def run_metrics(run):
     return oc.evaluation_targets(config, run)
 
 
+# Helpers that build several command-line words return them as a list: the rules write `{params.x:q}`, which
+# quotes each word, so no config value is ever parsed by the shell.
+
+
 def table1_metrics_args(wildcards):
     rows = config["report"]["table1"]["rows"]
-    return " ".join(f"--metrics {row}={path}" for row in rows for path in run_metrics(row))
+    return [word for row in rows for path in run_metrics(row) for word in ("--metrics", f"{row}={path}")]
 
 
 def table1_inputs(wildcards):
@@ -137,8 +145,8 @@ def config_hash_args(rows):
     hashes = []
     for row in rows:
         spec = oc.evaluation_spec(config, row) if row == BASE else oc.training_spec(config, row)
-        hashes.append(f"--config-hash {row}={oc.spec_hash(spec)}")
-    return " ".join(hashes)
+        hashes += ["--config-hash", f"{row}={oc.spec_hash(spec)}"]
+    return hashes
 
 
 def table1_hash_args(wildcards):
@@ -149,9 +157,12 @@ def train_launcher(wildcards):
     """`oneshot-rlvr` for one process; `accelerate launch` with the configured strategy across the job's GPUs."""
     spec = oc.training_spec(config, wildcards.run)
     if spec["gpus"] <= 1:
-        return "oneshot-rlvr"
+        return ["oneshot-rlvr"]
     accelerate_config = f"{workflow.basedir}/workflow/accelerate/{spec['distributed']}.yaml"
-    return f"accelerate launch --config_file {accelerate_config} --num_processes {spec['gpus']} -m oneshot_rlvr.cli"
+    return ["accelerate", "launch", "--config_file", accelerate_config, "--num_processes", str(spec["gpus"])] + [
+        "-m",
+        "oneshot_rlvr.cli",
+    ]
 
 
 def train_runtime(wildcards, attempt):
@@ -194,7 +205,7 @@ def make_dataset_inputs(wildcards):
 
 
 def ranking_arg(wildcards, input):
-    return f"--ranking {input.ranking}" if "ranking" in input.keys() else ""
+    return ["--ranking", input.ranking] if "ranking" in input.keys() else []
 
 
 def figure_marks():
@@ -203,7 +214,7 @@ def figure_marks():
     singles = [name for name in SWEEP if re.fullmatch(r"pi\d+", name)]
     if len(singles) <= 30:
         ranks |= {int(name[2:]) for name in singles}
-    return " ".join(f"--mark pi{rank}" for rank in sorted(ranks))
+    return [word for rank in sorted(ranks) for word in ("--mark", f"pi{rank}")]
 
 
 # ---- The example sweep and Table 3 (sweep.smk).

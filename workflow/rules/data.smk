@@ -5,9 +5,9 @@ rule fetch_data:
     output:
         [data_file(name) for name in fetched_names()],
     params:
-        names=" ".join(f"--name {name}" for name in fetched_names()),
+        names=[word for name in fetched_names() for word in ("--name", name)],
         dest_dir=data_dir_param,
-        local=f"--local-data-dir {config['local_data_dir']}" if config.get("local_data_dir") else "",
+        local=["--local-data-dir", config["local_data_dir"]] if config.get("local_data_dir") else [],
     log:
         "logs/fetch_data.log",
     conda:
@@ -17,7 +17,7 @@ rule fetch_data:
         mem_mb=2000,
         runtime=60,
     shell:
-        "oneshot-rlvr fetch-data {params.names} --dest-dir {params.dest_dir} {params.local} > {log} 2>&1"
+        "oneshot-rlvr fetch-data {params.names:q} --dest-dir {params.dest_dir:q} {params.local:q} > {log:q} 2>&1"
 
 
 rule build_tiny_model:
@@ -40,5 +40,5 @@ rule build_tiny_model:
         mem_mb=2000,
         runtime=30,
     shell:
-        "oneshot-rlvr build-tiny-model --data-dir {params.data_dir} --out {output}"
-        " --settings {params.settings:q} > {log} 2>&1"
+        "oneshot-rlvr build-tiny-model --data-dir {params.data_dir:q} --out {output:q}"
+        " --settings {params.settings:q} > {log:q} 2>&1"

@@ -27,9 +27,9 @@ rule evaluate_checkpoint:
         runtime=evaluation_resource("runtime_min"),
         gpu=evaluation_resource("gpus"),
     shell:
-        "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate --run {wildcards.run} --step {wildcards.step}"
-        " --model {params.model} --data-dir {params.data_dir} --out-dir {params.out_dir} --spec {params.spec:q}"
-        " > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate --run {wildcards.run:q} --step {wildcards.step:q}"
+        " --model {params.model:q} --data-dir {params.data_dir:q} --out-dir {params.out_dir:q} --spec {params.spec:q}"
+        " > {log:q} 2>&1"
 
 
 rule evaluate_run:
@@ -55,6 +55,6 @@ rule evaluate_run:
         runtime=run_evaluation_runtime,
         gpu=evaluation_resource("gpus"),
     shell:
-        "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate-run --run {wildcards.run} --steps {params.steps}"
-        " --model-template {params.models:q} --data-dir {params.data_dir} --eval-dir {params.eval_dir}"
-        " --index {output} --spec {params.spec:q} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate-run --run {wildcards.run:q} --steps {params.steps:q}"
+        " --model-template {params.models:q} --data-dir {params.data_dir:q} --eval-dir {params.eval_dir:q}"
+        " --index {output:q} --spec {params.spec:q} > {log:q} 2>&1"

@@ -29,8 +29,8 @@ rule collect_train_log:
         mem_mb=1000,
         runtime=10,
     shell:
-        "oneshot-rlvr collect-train-log --done {input.done} --checkpoint-dir {params.checkpoints}"
-        " --out {output} > {log} 2>&1"
+        "oneshot-rlvr collect-train-log --done {input.done:q} --checkpoint-dir {params.checkpoints:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule plot_figure:
@@ -62,6 +62,6 @@ rule plot_figure:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg oneshot-rlvr plot-figure --figure {wildcards.figure} --spec {params.spec:q}"
-        " --metrics {input.metrics} --train-log {input.logs} --data-dir {params.data_dir} --scale {params.scale}"
-        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
+        "MPLBACKEND=Agg oneshot-rlvr plot-figure --figure {wildcards.figure:q} --spec {params.spec:q}"
+        " --metrics {input.metrics:q} --train-log {input.logs:q} --data-dir {params.data_dir:q} --scale {params.scale:q}"
+        " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"

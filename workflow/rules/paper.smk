@@ -41,8 +41,8 @@ rule report_paper_table:
         mem_mb=2000,
         runtime=30,
     shell:
-        "oneshot-rlvr report-table --table {wildcards.number} --eval-dir {params.eval_dir} {params.runs}"
-        " {params.hashes} --scale {params.scale} --md {output.md} --csv {output.csv} > {log} 2>&1"
+        "oneshot-rlvr report-table --table {wildcards.number:q} --eval-dir {params.eval_dir:q} {params.runs:q}"
+        " {params.hashes:q} --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
 
 
 # Table 3 under the paper's numbering (sweep_1shot stays).
@@ -114,7 +114,7 @@ rule reports_readme:
         mem_mb=1000,
         runtime=10,
     shell:
-        "oneshot-rlvr reports-readme --artefacts {params.artefacts:q} --scale {params.scale} --out {output} > {log} 2>&1"
+        "oneshot-rlvr reports-readme --artefacts {params.artefacts:q} --scale {params.scale:q} --out {output:q} > {log:q} 2>&1"
 
 
 # Everything: every table, every figure (PAPER_FIGURE_FILES, from the figures' files) and the index.

@@ -41,17 +41,21 @@ def paper_table_inputs(wildcards):
 
 
 def paper_table_run_args(wildcards):
-    """--run RUN=STEP,STEP,... per run: the report reads EVAL_DIR/RUN/step<STEP>/metrics.json."""
-    return " ".join(
-        f"--run {run}=" + ",".join(str(step) for step in oc.evaluated_steps(config, run))
+    """--run RUN=STEP,STEP,... per run: the report reads EVAL_DIR/RUN/step<STEP>/metrics.json (command-line words,
+    quoted one by one in the rule)."""
+    return [
+        word
         for run in paper_table_runs(wildcards.number)
-    )
+        for word in ("--run", f"{run}=" + ",".join(str(step) for step in oc.evaluated_steps(config, run)))
+    ]
 
 
 def paper_table_hash_args(wildcards):
-    return " ".join(
-        f"--config-hash {run}={oc.run_config_hash(config, run)}" for run in paper_table_runs(wildcards.number)
-    )
+    return [
+        word
+        for run in paper_table_runs(wildcards.number)
+        for word in ("--config-hash", f"{run}={oc.run_config_hash(config, run)}")
+    ]
 
 
 def _runs_text(runs):

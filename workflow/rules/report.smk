@@ -21,5 +21,5 @@ rule report_table1:
         mem_mb=1000,
         runtime=10,
     shell:
-        "oneshot-rlvr report-table1 {params.metrics} {params.hashes} --model {params.model:q}"
-        " --scale {params.scale} --md {output.md} --csv {output.csv} > {log} 2>&1"
+        "oneshot-rlvr report-table1 {params.metrics:q} {params.hashes:q} --model {params.model:q}"
+        " --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"

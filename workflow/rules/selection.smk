@@ -20,8 +20,8 @@ rule collect_history:
         mem_mb=1000,
         runtime=10,
     shell:
-        "oneshot-rlvr collect-history --done {input.done} --checkpoint-dir {params.checkpoints}"
-        " --step {params.step} --out {output} > {log} 2>&1"
+        "oneshot-rlvr collect-history --done {input.done:q} --checkpoint-dir {params.checkpoints:q}"
+        " --step {params.step:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule rank_examples:
@@ -41,8 +41,8 @@ rule rank_examples:
         mem_mb=2000,
         runtime=10,
     shell:
-        "oneshot-rlvr rank --history {input.history} --score {params.score} --seed {params.seed}"
-        " --out {output} > {log} 2>&1"
+        "oneshot-rlvr rank --history {input.history:q} --score {params.score:q} --seed {params.seed:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule make_dataset:
@@ -64,8 +64,8 @@ rule make_dataset:
         mem_mb=2000,
         runtime=10,
     shell:
-        "oneshot-rlvr make-dataset --name {wildcards.dataset} --data-dir {params.data_dir} {params.ranking}"
-        " --batch-size {params.batch_size} --seed {params.seed} --out {output} > {log} 2>&1"
+        "oneshot-rlvr make-dataset --name {wildcards.dataset:q} --data-dir {params.data_dir:q} {params.ranking:q}"
+        " --batch-size {params.batch_size:q} --seed {params.seed:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule plot_score_distribution:
@@ -88,6 +88,6 @@ rule plot_score_distribution:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg oneshot-rlvr plot-scores --ranking {input.ranking} --history {input.history}"
-        " --score {params.score} --source {params.source} {params.marks}"
-        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
+        "MPLBACKEND=Agg oneshot-rlvr plot-scores --ranking {input.ranking:q} --history {input.history:q}"
+        " --score {params.score:q} --source {params.source:q} {params.marks:q}"
+        " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"

@@ -21,7 +21,7 @@ rule table3_manifest:
         mem_mb=1000,
         runtime=10,
     shell:
-        "printf '%s\\n' {params.entries:q} > {output} 2> {log}"
+        "printf '%s\\n' {params.entries:q} > {output:q} 2> {log:q}"
 
 
 rule report_table3:
@@ -44,5 +44,5 @@ rule report_table3:
         mem_mb=2000,
         runtime=30,
     shell:
-        "oneshot-rlvr report-table3 --metrics-file {input.manifest} {params.ranking} {params.hashes}"
-        " --model {params.model:q} --scale {params.scale} --md {output.md} --csv {output.csv} > {log} 2>&1"
+        "oneshot-rlvr report-table3 --metrics-file {input.manifest:q} {params.ranking:q} {params.hashes:q}"
+        " --model {params.model:q} --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"

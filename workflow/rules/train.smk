@@ -26,5 +26,5 @@ rule train_grpo:
         runtime=train_runtime,
         gpu=lambda wc: oc.training_spec(config, wc.run)["gpus"],
     shell:
-        "OMP_NUM_THREADS={threads} {params.launcher} train --run {wildcards.run} --spec {params.spec:q}"
-        " --dataset {input.dataset} --checkpoint-dir {params.checkpoints} --done {output.done} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} {params.launcher:q} train --run {wildcards.run:q} --spec {params.spec:q}"
+        " --dataset {input.dataset:q} --checkpoint-dir {params.checkpoints:q} --done {output.done:q} > {log:q} 2>&1"
