@@ -207,10 +207,18 @@ def _evaluate(model: str, data_dir: str | None, fragments: tuple[str, ...], enab
     return build
 
 
-def _evaluate_run(tmp: Path, shared: Path):
-    argv = ["evaluate-run", "--run", "pi1", "--steps", "2,4", "--model-template", "ck/checkpoint-{step}"]
-    argv += ["--data-dir", shared, "--eval-dir", tmp / "out", "--index", tmp / "out" / "steps.json"]
-    return argv + ["--spec", _tiny_eval_spec()], ["ck/checkpoint-2"], [tmp / "out"]
+def _evaluate_run(steps: str, fragment: str) -> Case:
+    def build(tmp: Path, shared: Path):
+        argv = ["evaluate-run", "--run", "pi1", "--steps", steps, "--model-template", "ck/checkpoint-{step}"]
+        argv += ["--data-dir", shared, "--eval-dir", tmp / "out", "--index", tmp / "out" / "steps.json"]
+        return argv + ["--spec", _tiny_eval_spec()], [fragment], [tmp / "out"]
+
+    return build
+
+
+def _plot_figure_spec(tmp: Path, shared: Path):
+    argv = ["plot-figure", "--figure", "figure1", "--spec", "[]", "--png", tmp / "out" / "f.png"]
+    return argv, ["--spec", "JSON object"], [tmp / "out"]
 
 
 def _fetch_missing_local(tmp: Path, shared: Path):
@@ -279,6 +287,7 @@ CLI_CASES: dict[str, Case] = {
     "history-key-1.5": _rank('{"1.5": [0.5, 1.0], "2": [0.0, 1.0]}', "key '1.5'"),
     "history-NaN-accuracy": _rank('{"1": [0.5, NaN], "2": [0.5]}', "key '1', entry 1"),
     "history-accuracy-above-1": _rank('{"1": [0.5, 7], "2": [0.5]}', "outside [0, 1]"),
+    "history-nested-100000-deep": _rank('{"1": ' + "[" * 100_000 + "]" * 100_000 + "}", "invalid JSON"),
     # make-dataset: the ranking and example-set names
     "ranking-duplicate-rank-row": _ranking(RANKING + "2\t5\t0.3\n", "rk.tsv:4"),
     "ranking-duplicate-index": _ranking(RANKING + "3\t124\t0.3\n", "already ranked"),
@@ -299,6 +308,12 @@ CLI_CASES: dict[str, Case] = {
     "config-learning-rate-nan": _show_config("--set", "training.learning_rate=.nan", fragments=("learning_rate",)),
     "config-billion-laughs": _show_config(files={"bomb.yaml": BILLION_LAUGHS}, fragments=("label_override", "alias")),
     "config-invalid-yaml": _show_config(files={"bad.yaml": "training: {max_steps: [\n"}, fragments=("invalid YAML",)),
+    "config-nested-100000-deep": _show_config(
+        files={"deep.yaml": "training: " + "[" * 100_000 + "]" * 100_000}, fragments=("deep.yaml", "nested too deeply")
+    ),
+    "config-nested-40-deep": _show_config(
+        files={"deep.yaml": "figures: {figure1: {runs: " + "[" * 40 + "]" * 40 + "}}"}, fragments=("levels deep",)
+    ),
     "config-sweep-pi1..pi300000000": _show_config(
         "--set", "sweep_examples=pi1..pi300000000", fragments=("sweep_examples",)
     ),
@@ -331,13 +346,16 @@ CLI_CASES: dict[str, Case] = {
         "Qwen/Qwen2.5-Math-1.5B", "partial", ("aime24", "enabled"), enabled=("math500", "aime24")
     ),
     "evaluate-negative-step": _evaluate("Qwen/Qwen2.5-Math-1.5B", None, ("--step",), step="-1"),
-    "evaluate-run-missing-checkpoint-folders": _evaluate_run,
+    "evaluate-run-missing-checkpoint-folders": _evaluate_run("2,4", "ck/checkpoint-2"),
+    "evaluate-run-step-twice": _evaluate_run("2,2", "twice"),
+    "evaluate-run-negative-step": _evaluate_run("2,-4", "non-negative"),
     # fetch-data
     "fetch-missing-local-data-dir": _fetch_missing_local,
     "fetch-lock-file-vouches-for-corrupted-copy": _fetch_lock_bypass,
     # other commands
     "collect-history-malformed-done-file": _collect_history,
     "plot-scores-bad-mark": _plot_scores,
+    "plot-figure-spec-not-an-object": _plot_figure_spec,
 }
 
 
@@ -369,6 +387,7 @@ HOSTILE_LOCAL = "../my data; touch X"
 HOSTILE_DATA = "res data/$(touch X)/`touch X`"
 HOSTILE_TINY = "results/models/t'ny;touch X&"
 HOSTILE_HUB = "Qwen/x;touch X"
+HOSTILE_TITLE = "Qwen'2.5 $(touch X) `touch X`"
 RECORDER = (
     '#!/bin/bash\nprintf "%s\\0" "$(basename "$0")" "$@" >> "$HARDEN_RECORD"\nprintf "\\1\\0" >> "$HARDEN_RECORD"\n'
 )
@@ -384,6 +403,7 @@ def hostile_config() -> dict:
         "models": models,
         "training": {"gpus": 2},  # accelerate launch with the workflow folder's config path
         "sweep_examples": "pi1..pi2",
+        "report": {"table1": {"model": HOSTILE_TITLE}},
     }
 
 
@@ -458,6 +478,8 @@ def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
     assert {HOSTILE_TINY, HOSTILE_HUB} <= evaluated
     for call in by_program["accelerate"]:
         assert argument(call, "--config_file") == f"{workdir}/workflow/accelerate/fsdp.yaml"
+    for program in ("report-table1", "report-table3"):
+        assert argument(by_program[program][0], "--model") == HOSTILE_TITLE
 
 
 def test_cheap_rules_run_for_real_on_a_data_folder_named_with_a_payload(tmp_path, shared_data):
@@ -574,6 +596,20 @@ def test_one_empty_history_no_longer_scrambles_the_ranking(shared_data, tmp_path
     path.write_text(json.dumps(history))
     with pytest.raises(selection.SelectionError, match="key '124': no accuracy recorded"):
         selection.rank_examples(data.load_history(path))
+
+
+def test_training_rows_with_a_fractional_example_index_are_refused():
+    """extra_info.index 1.5 was truncated to example 1 (whose history it then joined); it is refused naming the row."""
+    frame = pd.DataFrame(
+        {
+            "prompt": [[{"role": "user", "content": "x"}]] * 2,
+            "reward_model": [{"ground_truth": "1"}] * 2,
+            "extra_info": [{"index": 7}, {"index": 1.5}],
+        }
+    )
+    with pytest.raises(data.DataError, match=r"row 1: extra_info.index '1.5' is not an integer"):
+        data.verl_rows_to_records(frame)
+    assert [row["index"] for row in data.verl_rows_to_records(frame.iloc[:1])] == [7]
 
 
 # ----------------------------------------------------------------------------------------------------------

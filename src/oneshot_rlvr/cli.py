@@ -30,7 +30,7 @@ def json_object(text: str, option: str) -> dict[str, Any]:
     """A JSON object given on the command line (--spec, --settings); anything else is refused naming the option."""
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ValueError(f"{option}: not valid JSON ({' '.join(str(error).split())[:120]})") from None
     if not isinstance(value, dict):
         raise ValueError(f"{option}: expected a JSON object, got {type(value).__name__}")
@@ -149,11 +149,13 @@ def cmd_evaluate_run(args: argparse.Namespace) -> None:
     from oneshot_rlvr.evaluation import evaluate_run
 
     try:
-        steps = [int(step) for step in args.steps.split(",") if step.strip()]
-    except ValueError:
-        raise ValueError(f"--steps {args.steps!r} must be comma-separated integers") from None
+        steps = [non_negative_int(step) for step in args.steps.split(",") if step.strip()]
+    except argparse.ArgumentTypeError:
+        raise ValueError(f"--steps {args.steps!r} must be comma-separated non-negative integers") from None
     if not steps:
         raise ValueError("--steps names no step")
+    if len(set(steps)) != len(steps):
+        raise ValueError(f"--steps {args.steps!r} names a step twice")
     spec = _spec_from(args, "evaluation")
     index = evaluate_run(
         args.run, steps, args.model_template, spec, Path(args.data_dir), Path(args.eval_dir), Path(args.index)
@@ -258,7 +260,7 @@ def cmd_collect_train_log(args: argparse.Namespace) -> None:
 def cmd_plot_figure(args: argparse.Namespace) -> None:
     from oneshot_rlvr import figures, reporting
 
-    spec = json.loads(args.spec)
+    spec = json_object(args.spec, "--spec")
     inputs = figures.FigureInputs(
         name=args.figure,
         spec={"base": None, **spec},

@@ -60,6 +60,8 @@ def _parse_override(item: str) -> tuple[list[str], Any]:
         return key.split("."), yaml.safe_load(raw)
     except yaml.YAMLError as error:
         raise ConfigError(f"override {item[:60]!r}: not a YAML value ({_yaml_problem(error)})") from None
+    except RecursionError:
+        raise ConfigError(f"override {item[:60]!r}: nested too deeply to read") from None
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -74,6 +76,8 @@ def _load_yaml_file(path: Path) -> Any:
             return yaml.safe_load(handle) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"config file {path}: invalid YAML: {_yaml_problem(error)}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path}: nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path}: unreadable: {error}") from None
 
@@ -82,6 +86,7 @@ def _load_yaml_file(path: Path) -> Any:
 # into billions: the walk below stops at this many values, before anything copies, merges or validates them.
 MAX_CONFIG_VALUES = 100_000
 MAX_CONFIG_STRING = 100_000
+MAX_CONFIG_DEPTH = 32  # the schema's deepest key is 5 levels down; merging and validation recurse per level
 # Integers beyond 64 bits are never meaningful here (and overflow numpy, torch and Snakemake resources).
 MAX_CONFIG_INT = 2**63 - 1
 
@@ -100,6 +105,10 @@ def check_config_values(config: Any, source: str = "config") -> None:
             raise ConfigError(
                 f"invalid config key '{'.'.join(path[:2]) or '<top level>'}' ({source}): more than "
                 f"{MAX_CONFIG_VALUES:,} values (nested YAML aliases?)"
+            )
+        if len(path) > MAX_CONFIG_DEPTH:
+            raise ConfigError(
+                f"invalid config key '{'.'.join(path[:2])}' ({source}): nested more than {MAX_CONFIG_DEPTH} levels deep"
             )
         if isinstance(value, dict):
             for name, item in value.items():

@@ -594,7 +594,7 @@ def load_history(path: Path) -> dict[str, list[float]]:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: invalid JSON: {exc}") from exc
-    except ValueError as exc:  # e.g. an integer past Python's digit limit
+    except (ValueError, RecursionError) as exc:  # an integer past Python's digit limit, nesting past the stack
         raise DataError(f"{path}: invalid JSON: {' '.join(str(exc).split())[:200]}") from None
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a JSON object mapping index -> list of accuracies")
@@ -646,7 +646,19 @@ def verl_rows_to_records(df: pd.DataFrame) -> list[dict]:
             {
                 "prompt": _plain_messages(prompt, row),
                 "answer": str(reward["ground_truth"]),
-                "index": int(extra["index"]),
+                "index": _example_index(extra["index"], row),
             }
         )
     return records
+
+
+def _example_index(value: Any, row: int) -> int:
+    """extra_info.index as an int; 1.5 or "7a" is refused, not truncated to another example's index."""
+    try:
+        index = int(value)
+        exact = float(value) == index if not isinstance(value, str) else str(index) == value.strip()
+    except (TypeError, ValueError, OverflowError):
+        exact = False
+    if isinstance(value, bool) or not exact:
+        raise DataError(f"row {row}: extra_info.index {str(value)[:40]!r} is not an integer")
+    return index

@@ -1509,7 +1509,7 @@ def grade_jsonl(
                 row = json.loads(line, parse_constant=no_constant)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{input_path}:{lineno}: malformed JSON ({exc.msg})") from None
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ValueError(f"{input_path}:{lineno}: malformed JSON ({str(exc)[:120]})") from None
             if not isinstance(row, dict):
                 raise ValueError(f"{input_path}:{lineno}: expected a JSON object, got {type(row).__name__}")

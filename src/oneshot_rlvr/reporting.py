@@ -63,7 +63,7 @@ def load_metrics(path: Path) -> dict[str, Any]:
         raise ReportError(f"metrics file {path} does not exist") from None
     except json.JSONDecodeError as error:
         raise ReportError(f"metrics file {path} is not valid JSON ({error.msg})") from None
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise ReportError(f"metrics file {path} is not valid JSON ({' '.join(str(error).split())[:120]})") from None
     if not isinstance(metrics, dict):
         raise ReportError(f"metrics file {path}: expected a JSON object")
