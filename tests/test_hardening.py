@@ -307,6 +307,10 @@ CLI_CASES: dict[str, Case] = {
     "config-seed-negative": _show_config("--set", "training.seed=-1", fragments=("training.seed",)),
     "config-learning-rate-nan": _show_config("--set", "training.learning_rate=.nan", fragments=("learning_rate",)),
     "config-billion-laughs": _show_config(files={"bomb.yaml": BILLION_LAUGHS}, fragments=("label_override", "alias")),
+    "config-duplicate-key": _show_config(
+        files={"dup.yaml": "training: {max_steps: 4}\nevaluation: {seed: 1}\ntraining: {save_steps: 2}\n"},
+        fragments=("dup.yaml", "key 'training' given twice (line 3)"),
+    ),
     "config-invalid-yaml": _show_config(files={"bad.yaml": "training: {max_steps: [\n"}, fragments=("invalid YAML",)),
     "config-nested-100000-deep": _show_config(
         files={"deep.yaml": "training: " + "[" * 100_000 + "]" * 100_000}, fragments=("deep.yaml", "nested too deeply")
@@ -504,19 +508,20 @@ def test_cheap_rules_run_for_real_on_a_data_folder_named_with_a_payload(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("override", "key"),
+    ("text", "message"),
     [
-        ({"runs": {"x&touch X&": {"dataset": "pi1"}}}, "runs"),
-        ({"sweep_examples": ["pi1..pi300000000"]}, "sweep_examples"),
+        (yaml.safe_dump({"runs": {"x&touch X&": {"dataset": "pi1"}}}), "invalid config key 'runs"),
+        (yaml.safe_dump({"sweep_examples": ["pi1..pi300000000"]}), "invalid config key 'sweep_examples"),
+        ("training: {max_steps: 4}\ntraining: {save_steps: 2}\n", "key 'training' given twice (line 2)"),
     ],
-    ids=["run-name", "sweep-range"],
+    ids=["run-name", "sweep-range", "duplicate-key"],
 )
-def test_workflow_refuses_hostile_names_naming_the_key(tmp_path, override, key):
+def test_workflow_refuses_hostile_names_naming_the_key(tmp_path, text, message):
     workdir = copy_workflow(tmp_path / "wf")
-    (workdir / "config" / "bad.yaml").write_text(yaml.safe_dump(override))
+    (workdir / "config" / "bad.yaml").write_text(text)
     result = snakemake(workdir, "reproduce_table1", "-n", "--configfile", "config/bad.yaml")
     assert result.returncode != 0
-    assert f"invalid config key '{key}" in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
+    assert message in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
 
 
 def test_workflow_refuses_nested_aliases_fast(tmp_path):

@@ -70,10 +70,42 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return f"{getattr(error, 'problem', None) or type(error).__name__}{where}"
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: PyYAML keeps the last silently, so a second
+    `training:` block would drop every key of the first without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: left to the constructor's own error
+                continue
+            if duplicate:
+                raise _DuplicateKey(f"key {key!r} given twice (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def check_config_files(paths: Iterable[str | Path]) -> None:
+    """Read each config file the way `load_config` does (Snakemake has read them already, with PyYAML's loader):
+    a duplicated key or a YAML error stops the workflow naming the file."""
+    for path in paths:
+        if Path(path).exists():
+            _load_yaml_file(Path(path))
+
+
 def _load_yaml_file(path: Path) -> Any:
     try:
         with open(path) as handle:
-            return yaml.safe_load(handle) or {}
+            return yaml.load(handle, Loader=_UniqueKeyLoader) or {}
+    except _DuplicateKey as error:
+        raise ConfigError(f"config file {path}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"config file {path}: invalid YAML: {_yaml_problem(error)}") from None
     except RecursionError:

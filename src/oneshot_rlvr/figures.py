@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from oneshot_rlvr.io import commit
+
 SCORE_TITLES = {
     "std": "historical std of training accuracy",
     "var": "historical variance of training accuracy",
@@ -132,7 +134,7 @@ def _save_atomic(fig, path: Path, metadata: Mapping[str, str] | None = None) -> 
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     try:
         fig.savefig(tmp, dpi=150, metadata=dict(metadata) if metadata else None)
-        tmp.replace(path)
+        commit(tmp, path)  # fsynced, umask permissions, renamed
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

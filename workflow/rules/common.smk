@@ -11,8 +11,10 @@ from oneshot_rlvr import config as oc
 from oneshot_rlvr import data as od
 from oneshot_rlvr import selection as osel
 
-# Bounded first (nested YAML aliases, non-finite numbers), then `--config 'training={gpus: 4}'` typed as the schema
-# says (Snakemake keeps nested command-line values strings), then validated with one message naming the key.
+# The config files re-read refusing duplicated keys, the config bounded (nested YAML aliases, non-finite numbers),
+# `--config 'training={gpus: 4}'` typed as the schema says (Snakemake keeps nested command-line values strings),
+# then validated with one message naming the key.
+oc.check_config_files(workflow.configfiles)
 oc.check_config_values(config)
 oc.apply_command_line_types(config, workflow.config_settings.config)
 oc.validate_config(config)
