@@ -307,6 +307,9 @@ CLI_CASES: dict[str, Case] = {
     "config-seed-negative": _show_config("--set", "training.seed=-1", fragments=("training.seed",)),
     "config-learning-rate-nan": _show_config("--set", "training.learning_rate=.nan", fragments=("learning_rate",)),
     "config-billion-laughs": _show_config(files={"bomb.yaml": BILLION_LAUGHS}, fragments=("label_override", "alias")),
+    "config-5000-digit-integer": _show_config(
+        files={"big.yaml": "training: {max_steps: " + "9" * 5000 + "}"}, fragments=("big.yaml", "4300 digits")
+    ),
     "config-duplicate-key": _show_config(
         files={"dup.yaml": "training: {max_steps: 4}\nevaluation: {seed: 1}\ntraining: {save_steps: 2}\n"},
         fragments=("dup.yaml", "key 'training' given twice (line 3)"),

@@ -110,6 +110,8 @@ def _load_yaml_file(path: Path) -> Any:
         raise ConfigError(f"config file {path}: invalid YAML: {_yaml_problem(error)}") from None
     except RecursionError:
         raise ConfigError(f"config file {path}: nested too deeply to read") from None
+    except ValueError as error:  # e.g. an integer past Python's 4,300-digit limit
+        raise ConfigError(f"config file {path}: {_short(str(error), 160)}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path}: unreadable: {error}") from None
 
