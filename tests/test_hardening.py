@@ -355,7 +355,7 @@ CLI_CASES: dict[str, Case] = {
     "evaluate-negative-step": _evaluate("Qwen/Qwen2.5-Math-1.5B", None, ("--step",), step="-1"),
     "evaluate-run-missing-checkpoint-folders": _evaluate_run("2,4", "ck/checkpoint-2"),
     "evaluate-run-step-twice": _evaluate_run("2,2", "twice"),
-    "evaluate-run-negative-step": _evaluate_run("2,-4", "non-negative"),
+    "evaluate-run-negative-step": _evaluate_run("2,-4", "each 0 or more"),
     # fetch-data
     "fetch-missing-local-data-dir": _fetch_missing_local,
     "fetch-lock-file-vouches-for-corrupted-copy": _fetch_lock_bypass,

@@ -151,7 +151,7 @@ def cmd_evaluate_run(args: argparse.Namespace) -> None:
     try:
         steps = [non_negative_int(step) for step in args.steps.split(",") if step.strip()]
     except argparse.ArgumentTypeError:
-        raise ValueError(f"--steps {args.steps!r} must be comma-separated non-negative integers") from None
+        raise ValueError(f"--steps {args.steps!r} must be comma-separated integers, each 0 or more") from None
     if not steps:
         raise ValueError("--steps names no step")
     if len(set(steps)) != len(steps):
