@@ -40,13 +40,24 @@ def load_training_records(dataset_path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def prompt_length(prompt: list[dict[str, str]], tokenizer) -> int:
+    """Tokens of the chat-templated prompt with the generation prompt, as training feeds it to the model."""
+    ids = tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True)
+    if hasattr(ids, "keys"):
+        ids = ids["input_ids"]
+    return len(ids)
+
+
 def filter_long_prompts(records: list[dict[str, Any]], tokenizer, max_prompt_length: int) -> list[dict[str, Any]]:
-    """Drop prompts whose chat-templated length exceeds the limit, as verl's dataset does."""
-    kept = []
-    for record in records:
-        ids = tokenizer.apply_chat_template(record["prompt"], add_generation_prompt=True, tokenize=True)
-        if hasattr(ids, "keys"):
-            ids = ids["input_ids"]
-        if len(ids) <= max_prompt_length:
-            kept.append(record)
+    """Drop prompts whose chat-templated length exceeds the limit, as verl's dataset does.
+
+    When none fits, the error names the shortest prompt's length, so the limit to configure is plain.
+    """
+    lengths = [prompt_length(record["prompt"], tokenizer) for record in records]
+    kept = [record for record, length in zip(records, lengths, strict=True) if length <= max_prompt_length]
+    if records and not kept:
+        raise TrainingError(
+            f"no prompt fits max_prompt_length={max_prompt_length} (the shortest is {min(lengths)} tokens); "
+            "raise training.max_prompt_length"
+        )
     return kept

@@ -52,9 +52,10 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
     records = load_training_records(dataset_path)
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     tokenizer.padding_side = "left"
-    records = filter_long_prompts(records, tokenizer, spec["max_prompt_length"])
-    if not records:
-        raise TrainingError(f"{dataset_path}: no prompt fits max_prompt_length={spec['max_prompt_length']}")
+    try:
+        records = filter_long_prompts(records, tokenizer, spec["max_prompt_length"])
+    except TrainingError as error:
+        raise TrainingError(f"{dataset_path}: {error}") from None
     label_changes = apply_label_changes(records, spec)
     fingerprint = trajectory_fingerprint(spec, dataset_path)
 
