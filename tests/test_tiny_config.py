@@ -40,9 +40,10 @@ def test_every_dsr_sub_prompt_fits_every_miniature_run(shared_data, dsr_prompts,
     assert not too_short, f"the longest DSR-sub prompt has {longest} tokens; these runs cut it: {too_short}"
     # The paper's own limit would drop examples with this tokenizer: the check above is not vacuous.
     assert sum(length > 256 for length in lengths) > 0
-    assert longest + max(oc.training_spec(config, run)["max_completion_length"] for run in runs) <= settings[
-        "max_position_embeddings"
-    ]
+    assert (
+        longest + max(oc.training_spec(config, run)["max_completion_length"] for run in runs)
+        <= settings["max_position_embeddings"]
+    )
 
 
 def test_no_prompt_fits_names_the_shortest_length(shared_data, dsr_prompts):
