@@ -130,9 +130,18 @@ def cmd_make_dataset(args: argparse.Namespace) -> None:
 
 def cmd_train(args: argparse.Namespace) -> None:
     from oneshot_rlvr.training import train
+    from oneshot_rlvr.training.bad_input import record_bad_input, recorded_bad_input
+    from oneshot_rlvr.training.errors import BadTrainingInput
 
+    recorded = recorded_bad_input(args.done, args.attempt)
+    if recorded is not None:
+        raise BadTrainingInput(f"{recorded} (found by an earlier attempt; bad input is not run again)")
     spec = _spec_from(args, "training")
-    summary = train(spec, Path(args.dataset), Path(args.checkpoint_dir), Path(args.done))
+    try:
+        summary = train(spec, Path(args.dataset), Path(args.checkpoint_dir), Path(args.done))
+    except BadTrainingInput as error:
+        record_bad_input(args.done, str(error))
+        raise
     print(json.dumps(summary))
 
 
@@ -388,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.add_argument("--checkpoint-dir", required=True)
     p.add_argument("--done", required=True)
+    p.add_argument(
+        "--attempt",
+        type=positive_int,
+        default=1,
+        help="Snakemake's attempt number: after attempt 1 found bad input, later attempts repeat its error at once",
+    )
     _add_config_args(p)
     p.set_defaults(func=cmd_train)
 

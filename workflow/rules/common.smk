@@ -10,6 +10,7 @@ from snakemake.utils import validate
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data as od
 from oneshot_rlvr import selection as osel
+from oneshot_rlvr.training import bad_input as obad
 
 # The config files re-read refusing duplicated keys, the config bounded (nested YAML aliases, non-finite numbers),
 # `--config 'training={gpus: 4}'` typed as the schema says (Snakemake keeps nested command-line values strings),
@@ -167,8 +168,29 @@ def train_launcher(wildcards):
     ]
 
 
+def bad_input_attempt(wildcards, attempt):
+    """A retry after an earlier attempt of this Snakemake run found the run's inputs bad: the command only repeats
+    the recorded error (oneshot_rlvr.training.bad_input), so the job asks for almost nothing."""
+    return attempt > 1 and obad.record_path(f"results/runs/{wildcards.run}/train_done.json").is_file()
+
+
 def train_runtime(wildcards, attempt):
+    if bad_input_attempt(wildcards, attempt):
+        return 1
     return oc.training_spec(config, wildcards.run)["runtime_min"] * attempt
+
+
+def train_resource(key, replay_value):
+    def resource(wildcards, attempt):
+        if bad_input_attempt(wildcards, attempt):
+            return replay_value
+        return oc.training_spec(config, wildcards.run)[key]
+
+    return resource
+
+
+def attempt_number(wildcards, attempt):
+    return attempt
 
 
 # ---- Evaluation (evaluate.smk): the job's resources come from the run's resolved evaluation spec, so a model's

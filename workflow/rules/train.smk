@@ -19,12 +19,16 @@ rule train_grpo:
     conda:
         "../envs/oneshot-rlvr-gpu.yaml"
     threads: 2
-    # Each retry resumes from the last complete checkpoint, with a longer wall time (train_runtime).
+    # Each retry resumes from the last complete checkpoint, with a longer wall time (train_runtime). Bad input
+    # (exit code 2 from the input checks) is not run again: attempt 1 records it, a retry repeats the recorded
+    # error at once and asks for 1 minute, no GPU and little memory (bad_input_attempt, docs/faults.md).
     retries: 2
     resources:
-        mem_mb=lambda wc: oc.training_spec(config, wc.run)["mem_mb"],
+        mem_mb=train_resource("mem_mb", 500),
         runtime=train_runtime,
-        gpu=lambda wc: oc.training_spec(config, wc.run)["gpus"],
+        gpu=train_resource("gpus", 0),
+        attempt=attempt_number,
     shell:
         "OMP_NUM_THREADS={threads} {params.launcher:q} train --run {wildcards.run:q} --spec {params.spec:q}"
-        " --dataset {input.dataset:q} --checkpoint-dir {params.checkpoints:q} --done {output.done:q} > {log:q} 2>&1"
+        " --dataset {input.dataset:q} --checkpoint-dir {params.checkpoints:q} --done {output.done:q}"
+        " --attempt {resources.attempt:q} > {log:q} 2>&1"

@@ -20,7 +20,7 @@ from typing import Any
 from oneshot_rlvr.io import atomic_write_json
 from oneshot_rlvr.training.checkpoints import complete_checkpoints, newest_usable_checkpoint, remove_partial_checkpoints
 from oneshot_rlvr.training.dataset import filter_long_prompts, load_training_records
-from oneshot_rlvr.training.errors import TrainingError
+from oneshot_rlvr.training.errors import BadTrainingInput, TrainingError
 from oneshot_rlvr.training.fingerprint import set_aside_stale_checkpoints, trajectory_fingerprint
 from oneshot_rlvr.training.grpo_config import batch_layout, grpo_config_kwargs, parity_settings
 from oneshot_rlvr.training.history import HISTORY_FILE, HistoryRecorder
@@ -31,32 +31,18 @@ from oneshot_rlvr.training.train_log import TrainingLog
 
 
 def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, done_path: Path) -> dict[str, Any]:
-    """Train (or resume) one run; write the done file with the saved steps once max_steps is reached."""
-    import torch
-    from transformers import AutoTokenizer
+    """Train (or resume) one run; write the done file with the saved steps once max_steps is reached.
+
+    A failed input check raises BadTrainingInput (nothing written); later failures raise TrainingError.
+    """
     from trl import GRPOConfig
 
     started = time.time()
     checkpoint_dir, dataset_path = Path(checkpoint_dir), Path(dataset_path)
-    model_path = spec["model"]["path"]
-    if spec["model"].get("build") and not Path(model_path).exists():
-        raise TrainingError(f"model path {model_path} does not exist (build it with `oneshot-rlvr build-tiny-model`)")
-    use_cpu = not torch.cuda.is_available()
-    if spec["use_vllm"] and use_cpu:
-        raise TrainingError(
-            f"run {spec['run']!r}: training.use_vllm is true but no CUDA GPU is visible; install the `gpu` extra on a "
-            "GPU machine, or set training.use_vllm=false for CPU runs"
-        )
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    batch_layout(spec, world_size)
-    records = load_training_records(dataset_path)
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    tokenizer.padding_side = "left"
     try:
-        records = filter_long_prompts(records, tokenizer, spec["max_prompt_length"])
-    except TrainingError as error:
-        raise TrainingError(f"{dataset_path}: {error}") from None
-    label_changes = apply_label_changes(records, spec)
+        records, tokenizer, label_changes, use_cpu, world_size = checked_inputs(spec, dataset_path)
+    except (TrainingError, ValueError) as error:  # not OSError: a hub download that failed may work next time
+        raise BadTrainingInput(str(error)) from None
     fingerprint = trajectory_fingerprint(spec, dataset_path)
 
     # Inputs are valid: from here on the run's checkpoint folder may change.
@@ -97,6 +83,34 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
         if is_main:
             atomic_write_json(Path(done_path), summary)
     return summary
+
+
+def checked_inputs(spec: Mapping[str, Any], dataset_path: Path):
+    """Every check of the run's inputs (model, devices, batch layout, dataset, prompt lengths, labels); writes
+    nothing. A TrainingError here is bad input: the job fails the same way however often it is run."""
+    import torch
+    from transformers import AutoTokenizer
+
+    model_path = spec["model"]["path"]
+    if spec["model"].get("build") and not Path(model_path).exists():
+        raise TrainingError(f"model path {model_path} does not exist (build it with `oneshot-rlvr build-tiny-model`)")
+    use_cpu = not torch.cuda.is_available()
+    if spec["use_vllm"] and use_cpu:
+        raise TrainingError(
+            f"run {spec['run']!r}: training.use_vllm is true but no CUDA GPU is visible; install the `gpu` extra on a "
+            "GPU machine, or set training.use_vllm=false for CPU runs"
+        )
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    batch_layout(spec, world_size)
+    records = load_training_records(dataset_path)
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    tokenizer.padding_side = "left"
+    try:
+        records = filter_long_prompts(records, tokenizer, spec["max_prompt_length"])
+    except TrainingError as error:
+        raise TrainingError(f"{dataset_path}: {error}") from None
+    label_changes = apply_label_changes(records, spec)
+    return records, tokenizer, label_changes, use_cpu, world_size
 
 
 def build_trainer(
