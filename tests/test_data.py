@@ -87,7 +87,9 @@ def test_source_url_table_shape():
     for name, urls in data.SOURCE_URLS.items():
         assert isinstance(urls, tuple) and urls
         assert all(url.startswith("https://") for url in urls)
-        if name in data.CONVERTED_SOURCES:
+        if name == "qwen_icl":  # the evaluation's examples.py, converted to JSONL
+            assert urls == (raw + "Qwen2.5-Eval/evaluation/examples.py",)
+        elif name in data.CONVERTED_SOURCES:
             assert all(url.startswith("https://huggingface.co/datasets/") for url in urls)
             assert all(url.endswith(".parquet") for url in urls)
         else:

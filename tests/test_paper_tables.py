@@ -15,7 +15,7 @@ import yaml
 from test_workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import evaluation, figures, paper_tables, prompts, selection
+from oneshot_rlvr import evaluation, figures, icl_examples, paper_tables, prompts, selection
 from oneshot_rlvr.artefacts import ArtefactError, parse_artefacts, readme_markdown
 from oneshot_rlvr.evaluation import Generation
 from oneshot_rlvr.reporting import ReportError
@@ -40,7 +40,10 @@ def test_every_table_run_resolves_and_evaluation_only_runs_are_step_0():
         with pytest.raises(oc.ConfigError, match="evaluation-only"):
             oc.training_spec(config, run)
     assert oc.model_key(config, "icl_pi1") == config["base_model"]
-    assert oc.evaluation_spec(config, "qwen7b_icl_qwen4")["icl"] == {"demonstrations": "math4_standin", "files": []}
+    assert oc.evaluation_spec(config, "qwen7b_icl_qwen4")["icl"] == {
+        "demonstrations": "qwen_math4",
+        "files": [f"{config['data_dir']}/icl/qwen_eval_examples.jsonl"],
+    }
     assert oc.icl_inputs(config, "icl_pi1") == ["results/datasets/pi1.parquet"]
     assert "icl" not in oc.evaluation_spec(config, "pi1")  # other runs' evaluation fingerprints are unchanged
     # Table 13's entropy-only runs save every 2 steps so the paper's steps 4 and 10 exist.
@@ -416,7 +419,8 @@ def check_every_table(workdir: Path, config: dict) -> None:
     demos = json.loads((workdir / "results/eval/icl_pi1/step0/icl_demonstrations.json").read_text())
     assert demos["demonstrations"] == "pi1_self" and len(demos["items"]) == 1
     prompt = json.loads((workdir / "results/eval/icl_qwen4/step0/math500.jsonl").read_text().splitlines()[0])["prompt"]
-    assert all(question in prompt for question, _ in prompts.ICL_SETS["math4_standin"])
+    qwen4 = icl_examples.load_demonstrations_set(workdir / config["data_dir"] / icl_examples.RELPATH, "math", 4)
+    assert all(question in prompt for question, _ in qwen4)
 
 
 def test_paper_takes_the_figures_of_the_figures_files(tmp_path):

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from oneshot_rlvr import icl_examples
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
@@ -378,12 +380,15 @@ ICL_SELF = {"pi1_self": "pi1"}
 
 
 def icl_inputs(config: Mapping[str, Any], run: str) -> list[str]:
-    """Files an ICL run's evaluation reads: the example set of a self-generated demonstration, or a JSONL file."""
+    """Files an ICL run's evaluation reads: the example set of a self-generated demonstration, the data folder's
+    Qwen demonstrations, or a JSONL file."""
     icl = icl_demonstrations(config, run)
     if icl is None:
         return []
     if icl in ICL_SELF:
         return [f"{DATASETS_DIR}/{ICL_SELF[icl]}.parquet"]
+    if icl in icl_examples.DEMONSTRATIONS:
+        return [f"{config['data_dir']}/{icl_examples.RELPATH}"]
     if icl.endswith(".jsonl"):
         return [icl]
     return []

@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from oneshot_rlvr import icl_examples
 from oneshot_rlvr.grading import last_boxed
 from oneshot_rlvr.io import atomic_write_text, commit, make_parents, remove_empty
 
@@ -71,7 +72,7 @@ MATH_SUBJECT_CONFIGS = (
 )
 _ARC_SUBSETS = {"arc_e": "ARC-Easy", "arc_c": "ARC-Challenge"}
 # Row counts of the converted downloads; a conversion that does not give them is refused.
-_CONVERTED_ROWS = {"arc_e": 2376, "arc_c": 1172, "math_train": 7500}
+_CONVERTED_ROWS = {"arc_e": 2376, "arc_c": 1172, "math_train": 7500, "qwen_icl": icl_examples.ROWS}
 
 
 class DataError(ValueError):
@@ -89,6 +90,7 @@ def _build_relpaths() -> dict[str, str]:
     table["history"] = "dsr_sub/acc_step_500.json"
     table["math_train"] = "math_train/math_train.jsonl"
     table.update({name: f"dsr_sub/{name}.parquet" for name in AUTHOR_TRAIN_FILES})
+    table["qwen_icl"] = icl_examples.RELPATH
     return table
 
 
@@ -109,12 +111,13 @@ def _build_source_urls() -> dict[str, tuple[str, ...]]:
     )
     for name in AUTHOR_TRAIN_FILES:
         urls[name] = (f"{_GITHUB_RAW}/data/train/one_shot_rlvr/{name}.parquet",)
+    urls["qwen_icl"] = (f"{_GITHUB_RAW}/Qwen2.5-Eval/evaluation/examples.py",)
     return urls
 
 
 SOURCE_URLS: dict[str, tuple[str, ...]] = _build_source_urls()
 # Downloads that are converted to JSONL here, so that their bytes (and checksum) are ours, not the host's.
-CONVERTED_SOURCES = frozenset({"arc_e", "arc_c", "math_train"})
+CONVERTED_SOURCES = frozenset({"arc_e", "arc_c", "math_train", "qwen_icl"})
 
 
 def relpath_of(name: str) -> str:
@@ -248,10 +251,27 @@ def _write_lines(out: Path, lines: list[str], name: str, source: str) -> None:
     out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def _convert_qwen_icl(name: str, out: Path) -> None:
+    (url,) = SOURCE_URLS[name]
+    with _open_url(url, name) as response:
+        try:
+            text = response.read().decode("utf-8")
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise DataError(f"{_offline_hint(name)}: {url}: transfer failed: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{url}: not UTF-8 text ({exc})") from None
+    try:
+        lines = icl_examples.convert_examples_source(text, url)
+    except icl_examples.ExamplesError as exc:
+        raise DataError(str(exc)) from None
+    _write_lines(out, lines, name, url)
+
+
 _CONVERTERS: dict[str, Callable[[str, Path], None]] = {
     "arc_e": _convert_arc,
     "arc_c": _convert_arc,
     "math_train": _convert_math_train,
+    "qwen_icl": _convert_qwen_icl,
 }
 
 

@@ -25,6 +25,7 @@ from math import comb
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from oneshot_rlvr import icl_examples
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 
 REFLECTION_WORDS = ("rethink", "recheck", "recalculate")
@@ -721,6 +722,8 @@ def resolve_demonstrations(
     - `pi1_self`: pi1's problem (from its example-set parquet, without the training instruction suffix) with a
       response the evaluated model itself generates greedily under the evaluation prompt (the paper: "pi1 with a
       self-generated response"; it does not say how it was generated);
+    - `qwen_math4` / `qwen_math1`: the first 4 / first 1 of the Qwen2.5-Math evaluation's MATH few-shot list
+      (the data folder's icl/qwen_eval_examples.jsonl, spec key icl.files);
     - `math4_standin` / `math1_standin`: our own stand-in worked examples (prompts.ICL_SETS; not Qwen's texts);
     - a `.jsonl` path: demonstrations from that file.
     """
@@ -731,6 +734,10 @@ def resolve_demonstrations(
     files = list(icl.get("files") or [])
     if name in ICL_SETS:
         return list(ICL_SETS[name])
+    if name in icl_examples.DEMONSTRATIONS:
+        if not files:
+            raise EvaluationError(f"icl {name} needs {icl_examples.RELPATH} of the data folder (spec key icl.files)")
+        return icl_examples.load_demonstrations_set(Path(files[0]), *icl_examples.DEMONSTRATIONS[name])
     if name.endswith(".jsonl"):
         return load_demonstrations(Path(files[0] if files else name))
     if name == "pi1_self":

@@ -215,9 +215,9 @@ def _table16() -> Table:
             Row(base, model, "NA", base, (model, "none", "base")),
             Row(f"{prefix}pi1", model, "{π1}, RLVR", f"{prefix}pi1", (model, "rlvr", "pi1")),
             Row(f"{prefix}icl_pi1", model, "{π1}, in-context", f"{prefix}icl_pi1", (model, "icl", "pi1")),
-            Row(f"{prefix}icl_qwen4", model, "4 examples (stand-in), in-context", f"{prefix}icl_qwen4",
+            Row(f"{prefix}icl_qwen4", model, "Qwen official 4 examples, in-context", f"{prefix}icl_qwen4",
                 (model, "icl", "qwen_official_4")),
-            Row(f"{prefix}icl_qwen1", model, "Example 1 (stand-in), in-context", f"{prefix}icl_qwen1",
+            Row(f"{prefix}icl_qwen1", model, "Qwen official Example 1, in-context", f"{prefix}icl_qwen1",
                 (model, "icl", "qwen_official_1")),
         ]  # fmt: skip
     return Table(
@@ -229,9 +229,9 @@ def _table16() -> Table:
         tuple(rows),
         (
             "In-context rows: the base model at step 0 with demonstrations before each problem. {π1}: π1 with a "
-            'response the model generates itself. The paper\'s "Qwen official" 4-shot examples are NOT in this '
-            "project: our rows use our own stand-in worked examples (prompts.MATH_STANDIN_DEMONSTRATIONS), beside "
-            "the paper's numbers for the official ones (docs/fidelity.md).",
+            "response the model generates itself. Qwen official: the first 4 (Example 1: the first) of the MATH "
+            "few-shot list of the Qwen2.5-Math evaluation (the data folder's icl/qwen_eval_examples.jsonl), joined "
+            "into the one user turn as that evaluation does (docs/fidelity.md).",
         ),
     )
 

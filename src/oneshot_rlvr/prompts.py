@@ -75,8 +75,9 @@ ICL_SETS: dict[str, tuple[tuple[str, str], ...]] = {
     "math4_standin": MATH_STANDIN_DEMONSTRATIONS,
     "math1_standin": MATH_STANDIN_DEMONSTRATIONS[:1],
 }
-# Between demonstrations, and between the last one and the problem (our layout; the paper does not give one).
-ICL_SEPARATOR = "\n\n\n\n"
+# Between demonstrations, and between the last one and the problem, as the authors' evaluation joins them
+# (construct_prompt for the qwen25-math-cot template; the data folder's README, icl/ row).
+ICL_SEPARATOR = "\n\n\n"
 
 
 def icl_input(question: str, demonstrations: Sequence[tuple[str, str]]) -> str:

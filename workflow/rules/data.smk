@@ -20,6 +20,25 @@ rule fetch_data:
         "oneshot-rlvr fetch-data {params.names:q} --dest-dir {params.dest_dir:q} {params.local:q} > {log:q} 2>&1"
 
 
+# The Qwen2.5-Math evaluation's few-shot demonstrations, only for the ICL runs that name them (Table 16).
+rule fetch_icl_examples:
+    output:
+        data_file("qwen_icl"),
+    params:
+        dest_dir=data_dir_param,
+        local=["--local-data-dir", config["local_data_dir"]] if config.get("local_data_dir") else [],
+    log:
+        "logs/fetch_icl_examples.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "oneshot-rlvr fetch-data --name qwen_icl --dest-dir {params.dest_dir:q} {params.local:q} > {log:q} 2>&1"
+
+
 rule build_tiny_model:
     input:
         data_file("dsr_sub"),
