@@ -211,6 +211,21 @@ def cmd_collect_history(args: argparse.Namespace) -> None:
     print(f"history at step {args.step}: {len(history)} examples, {entries} records -> {args.out}")
 
 
+def cmd_example_cards(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import data, paper_cards, selection
+
+    ranking = selection.read_ranking(Path(args.ranking))
+    history = data.load_history(Path(args.history))
+    try:
+        cards = paper_cards.example_cards(data.load_dsr_sub(Path(args.data_dir)), ranking, history, args.score)
+    except paper_cards.CardError as error:
+        raise paper_cards.CardError(f"{args.ranking}: {error}") from None
+    source = f"{args.ranking}, from {args.history}"
+    paper_cards.write_cards(cards, args.scale, source, Path(args.md), Path(args.csv))
+    same = sum(card["same_as_paper"] for card in cards)
+    print(f"{len(cards)} example cards; {same} have the paper's DSR-sub index")
+
+
 def cmd_plot_scores(args: argparse.Namespace) -> None:
     from oneshot_rlvr import data, figures, selection
 
@@ -363,6 +378,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=non_negative_int, required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_collect_history)
+
+    p = sub.add_parser("example-cards", help="Table 2 and Tables 21-42: a card per named example from the ranking")
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--ranking", required=True)
+    p.add_argument("--history", required=True, help="the history the ranking was computed from")
+    p.add_argument("--score", default="std", help="the score the ranking used (printed in the table)")
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--md", required=True)
+    p.add_argument("--csv", required=True)
+    p.set_defaults(func=cmd_example_cards)
 
     p = sub.add_parser("plot-scores", help="figure of the selection-score distribution with named examples marked")
     p.add_argument("--ranking", required=True)

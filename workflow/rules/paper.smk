@@ -5,7 +5,9 @@
 
 localrules:
     report_paper_table,
+    report_example_cards,
     reports_readme,
+    reproduce_table2,
     reproduce_table3,
     reproduce_table4,
     reproduce_table5,
@@ -43,6 +45,38 @@ rule report_paper_table:
     shell:
         "oneshot-rlvr report-table --table {wildcards.number:q} --eval-dir {params.eval_dir:q} {params.runs:q}"
         " {params.hashes:q} --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
+
+
+# Table 2 and Tables 21-42: one card per named example, from DSR-sub and the ranking (oneshot_rlvr.paper_cards).
+rule report_example_cards:
+    input:
+        dsr_sub=data_file("dsr_sub"),
+        ranking="results/selection/ranking.tsv",
+        history=ranking_history(),
+    output:
+        md=report("reports/table2.md", caption="../report/table2.rst", category="Tables"),
+        csv=report("reports/table2.csv", caption="../report/table2.rst", category="Tables"),
+    params:
+        data_dir=data_dir_param,
+        score=config["selection"]["score"],
+        scale=config["report"]["scale"],
+    log:
+        "logs/report_example_cards.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "oneshot-rlvr example-cards --data-dir {params.data_dir:q} --ranking {input.ranking:q}"
+        " --history {input.history:q} --score {params.score:q} --scale {params.scale:q}"
+        " --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
+
+
+rule reproduce_table2:
+    input:
+        table_files(2),
 
 
 # Table 3 under the paper's numbering (sweep_1shot stays).
@@ -121,6 +155,7 @@ rule reports_readme:
 rule paper:
     input:
         rules.reproduce_table1.input,
+        table_files(2),
         rules.reproduce_table3.input,
         [table_files(number) for number in PAPER_TABLE_NUMBERS],
         PAPER_FIGURE_FILES,

@@ -73,6 +73,11 @@ def artefact_entries():
             "inputs": _runs_text(config["report"]["table1"]["rows"]),
         },
         {
+            "target": "reproduce_table2",
+            "files": table_files(2),
+            "inputs": "DSR-sub; results/selection/ranking.tsv and its history",
+        },
+        {
             "target": "reproduce_table3",
             "files": table_files(3)
             + ["reports/figures/score_distribution.png", "reports/figures/score_distribution.pdf"],
