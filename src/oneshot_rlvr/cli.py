@@ -272,6 +272,19 @@ def cmd_report_table3(args: argparse.Namespace) -> None:
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
 
+def cmd_table5_convergence(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import convergence, figures
+
+    logs = figures.load_train_logs([Path(path) for path in args.log])
+    try:
+        records = convergence.table5_convergence(logs)
+    except convergence.ConvergenceError as error:
+        raise convergence.ConvergenceError(f"{', '.join(args.log)}: {error}") from None
+    convergence.write_convergence(records, args.scale, Path(args.md), Path(args.csv))
+    judged = [r for r in records if r["converges"] is not None]
+    print(f"Table 5 train converges: {sum(r['converges'] for r in judged)} of {len(judged)} runs")
+
+
 def cmd_collect_train_log(args: argparse.Namespace) -> None:
     from oneshot_rlvr import figures
     from oneshot_rlvr.io import atomic_write_jsonl
@@ -378,6 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=non_negative_int, required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_collect_history)
+
+    p = sub.add_parser("table5-convergence", help='Table 5\'s "train converges" column from the training logs')
+    p.add_argument("--log", action="append", default=[], help="a collected train_log.jsonl (collect-train-log)")
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
+    p.add_argument("--md", required=True)
+    p.add_argument("--csv", required=True)
+    p.set_defaults(func=cmd_table5_convergence)
 
     p = sub.add_parser("example-cards", help="Table 2 and Tables 21-42: a card per named example from the ranking")
     p.add_argument("--data-dir", required=True)

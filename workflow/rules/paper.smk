@@ -6,6 +6,7 @@
 localrules:
     report_paper_table,
     report_example_cards,
+    report_table5_convergence,
     reports_readme,
     reproduce_table2,
     reproduce_table3,
@@ -90,9 +91,33 @@ rule reproduce_table4:
         table_files(4),
 
 
+# Table 5's "train converges" column, from the training logs of its runs (oneshot_rlvr.convergence).
+rule report_table5_convergence:
+    input:
+        logs=table5_train_logs(),
+    output:
+        md=report(TABLE5_CONVERGENCE_FILES[0], caption="../report/table5_convergence.rst", category="Tables"),
+        csv=report(TABLE5_CONVERGENCE_FILES[1], caption="../report/table5_convergence.rst", category="Tables"),
+    params:
+        logs=lambda wildcards, input: [word for path in input.logs for word in ("--log", path)],
+        scale=config["report"]["scale"],
+    log:
+        "logs/report_table5_convergence.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "oneshot-rlvr table5-convergence {params.logs:q} --scale {params.scale:q}"
+        " --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
+
+
 rule reproduce_table5:
     input:
         table_files(5),
+        TABLE5_CONVERGENCE_FILES,
 
 
 rule reproduce_table9:
@@ -158,5 +183,6 @@ rule paper:
         table_files(2),
         rules.reproduce_table3.input,
         [table_files(number) for number in PAPER_TABLE_NUMBERS],
+        TABLE5_CONVERGENCE_FILES,
         PAPER_FIGURE_FILES,
         "reports/README.md",

@@ -36,6 +36,14 @@ def paper_table_runs(number):
     return [run for run in opt.table_runs(int(number)) if _configured(run)]
 
 
+def table5_train_logs():
+    """The collected training logs of Table 5's runs (its "train converges" column)."""
+    return [f"results/runs/{run}/train_log.jsonl" for run, _, _ in opt.TABLE5_ROWS if _configured(run)]
+
+
+TABLE5_CONVERGENCE_FILES = ["reports/table5_convergence.md", "reports/table5_convergence.csv"]
+
+
 def paper_table_inputs(wildcards):
     return [path for run in paper_table_runs(wildcards.number) for path in run_metrics(run)]
 
@@ -88,7 +96,7 @@ def artefact_entries():
         entries.append(
             {
                 "target": f"reproduce_table{number}",
-                "files": table_files(number),
+                "files": table_files(number) + (TABLE5_CONVERGENCE_FILES if number == 5 else []),
                 "inputs": _runs_text(paper_table_runs(number)),
             }
         )
