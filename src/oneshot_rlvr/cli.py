@@ -504,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_table_outputs(p)
     p.set_defaults(func=cmd_report_table3)
 
-    p = sub.add_parser("report-table", help="write reports/table<N>.md and .csv for Tables 4, 5, 9, 13, 16-20")
+    p = sub.add_parser("report-table", help="write reports/table<N>.md and .csv for Tables 4, 5, 9, 13, 14, 16-20")
     p.add_argument("--table", type=int, required=True, help="the paper's table number")
     p.add_argument("--eval-dir", default="results/eval", help="folder of <run>/step<step>/metrics.json")
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")

@@ -52,6 +52,7 @@ class Row:
     span: int = 2000  # the paper run's length, to place `step` proportionally in a miniature run
     highest: bool = False  # Table 20: the checkpoint with the highest average of the metric
     not_run: str = ""
+    metric: str | None = None  # this row's metric when not the table's (Table 14's \boxed{} shares)
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,39 @@ def _table16() -> Table:
     )
 
 
+def _table14() -> Table:
+    runs = (
+        ("base", "NA", "base"),
+        ("dsr_sub", "DSR-sub, outcome, + entropy", "dsr_sub"),
+        ("dsr_sub_format_reward", "DSR-sub, format, + entropy", "dsr_sub[format;ent]"),
+        ("dsr_sub_format_reward_noent", "DSR-sub, format, no entropy", "dsr_sub[format;noent]"),
+        ("pi1", "{π1}, outcome, + entropy", "pi1"),
+        ("pi1_abl_pg_wd_kl", "{π1}, outcome, no entropy", "pi1[outcome;noent]"),
+        ("pi1_format_reward", "{π1}, format, + entropy", "pi1[format;ent]"),
+        ("pi1_format_reward_noent", "{π1}, format, no entropy", "pi1[format;noent]"),
+    )
+    rows = []
+    for run, label, dataset in runs:
+        rows += [
+            Row(run, Q15, label, run, (Q15, "grpo", dataset)),
+            Row(f"{run}:boxed", Q15, f"{label}: \\boxed{{}} share (%)", run, (Q15, "grpo", f"{dataset}:boxed"),
+                metric="boxed_rate"),
+        ]  # fmt: skip
+    return Table(
+        14,
+        "Format reward vs outcome reward",
+        (*MATH_COLUMNS, "avg"),
+        "best_avg",
+        "accuracy",
+        tuple(rows),
+        (
+            "Each run has two rows at its best 6-benchmark-average checkpoint: accuracy, and the share of responses "
+            "with a \\boxed{} answer (the paper's bracketed percentages). {π1} outcome without entropy is Table 5's "
+            "pg+wd+kl run (pi1_abl_pg_wd_kl).",
+        ),
+    )
+
+
 def _table17() -> Table:
     grpo, ppo = "GRPO", "PPO"
     rows = []
@@ -325,7 +359,18 @@ def _table20() -> Table:
 
 TABLES: dict[int, Table] = {
     t.number: t
-    for t in (_table4(), _table5(), _table9(), _table13(), _table16(), _table17(), _table18(), _table19(), _table20())
+    for t in (
+        _table4(),
+        _table5(),
+        _table9(),
+        _table13(),
+        _table14(),
+        _table16(),
+        _table17(),
+        _table18(),
+        _table19(),
+        _table20(),
+    )  # fmt: skip
 }
 
 
@@ -397,6 +442,8 @@ def cell_value(metrics: Mapping[str, Any], column: str, metric: str) -> tuple[fl
         return float(bench["accuracy"]), bench.get("grader"), decoding
     if metric == "response_tokens":
         return float(bench["mean_response_tokens"]), bench.get("grader"), decoding
+    if metric == "boxed_rate":
+        return float(bench["boxed_rate"]), bench.get("grader"), decoding
     if metric == "pass_at_8":
         found = pass_k_label(bench)
         if found is None:
@@ -474,7 +521,7 @@ def build_table(
             chosen = _at_step(files, row.step, scale, row.span)
             selection = f"step {row.step} of the paper (ours: nearest evaluated step)"
         elif row.highest:
-            chosen = _highest(files, value_columns, table.metric)
+            chosen = _highest(files, value_columns, row.metric or table.metric)
             selection = "highest average of the row's columns"
         else:
             chosen = best_checkpoint(files)
@@ -488,7 +535,7 @@ def build_table(
                 ours, grader, decoding = float(metrics["step"]), None, None
             elif column == "avg":
                 # The mean of the row's benchmark columns at the row's checkpoint (None if one did not run).
-                ours = row_average(metrics, value_columns, table.metric)
+                ours = row_average(metrics, value_columns, row.metric or table.metric)
                 grader, decoding = metrics.get("grader"), f"mean of {len(value_columns)} columns"
             else:
                 if table.selection == "best_per_benchmark" and row.step is None and not row.highest:
@@ -496,7 +543,7 @@ def build_table(
                     if found is not None:
                         path, metrics = found
                     cell_selection = f"best {TITLES[column]}"
-                ours, grader, decoding = cell_value(metrics, column, table.metric)
+                ours, grader, decoding = cell_value(metrics, column, row.metric or table.metric)
             records.append(
                 {
                     **base,

@@ -14,6 +14,7 @@ localrules:
     reproduce_table5,
     reproduce_table9,
     reproduce_table13,
+    reproduce_table14,
     reproduce_table16,
     reproduce_table17,
     reproduce_table18,
@@ -128,6 +129,11 @@ rule reproduce_table9:
 rule reproduce_table13:
     input:
         table_files(13),
+
+
+rule reproduce_table14:
+    input:
+        table_files(14),
 
 
 rule reproduce_table16:
