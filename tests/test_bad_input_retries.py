@@ -85,6 +85,9 @@ def test_bad_input_is_checked_once_and_other_failures_are_retried(tmp_path, shar
 
 def test_record_is_read_by_retries_and_forgotten_by_a_new_run(tmp_path, capsys):
     done = tmp_path / "runs" / "x" / "train_done.json"
+    record_bad_input(done, "no folder")
+    assert not done.parent.exists()  # creates no folder (Snakemake makes the output's)
+    done.parent.mkdir(parents=True)
     record_bad_input(done, "dataset d.parquet:\n row 3 is malformed")
     assert recorded_bad_input(done, 2) == "dataset d.parquet: row 3 is malformed"
     code = main(["train", "--run", "x", "--spec", "{}", "--dataset", "d", "--checkpoint-dir", "c", "--done",

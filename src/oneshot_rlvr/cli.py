@@ -133,14 +133,16 @@ def cmd_train(args: argparse.Namespace) -> None:
     from oneshot_rlvr.training.bad_input import record_bad_input, recorded_bad_input
     from oneshot_rlvr.training.errors import BadTrainingInput
 
-    recorded = recorded_bad_input(args.done, args.attempt)
+    # Only a workflow job (--attempt given) keeps or reads the record; a run by hand writes nothing on bad input.
+    recorded = recorded_bad_input(args.done, args.attempt) if args.attempt is not None else None
     if recorded is not None:
         raise BadTrainingInput(f"{recorded} (found by an earlier attempt; bad input is not run again)")
     spec = _spec_from(args, "training")
     try:
         summary = train(spec, Path(args.dataset), Path(args.checkpoint_dir), Path(args.done))
     except BadTrainingInput as error:
-        record_bad_input(args.done, str(error))
+        if args.attempt is not None:
+            record_bad_input(args.done, str(error))
         raise
     print(json.dumps(summary))
 
@@ -445,8 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--attempt",
         type=positive_int,
-        default=1,
-        help="Snakemake's attempt number: after attempt 1 found bad input, later attempts repeat its error at once",
+        help="Snakemake's attempt number (the workflow passes it): attempt 1 records bad input beside --done, "
+        "later attempts repeat the recorded error at once",
     )
     _add_config_args(p)
     p.set_defaults(func=cmd_train)

@@ -2,10 +2,10 @@
 
 Snakemake retries a failed training job (`retries` in workflow/rules/train.smk) because time-outs, lost nodes
 and killed processes are worth a second attempt that resumes from the last checkpoint. It cannot tell those from
-bad input (it sees only a non-zero exit), so the first attempt that finds bad input writes this record next to
-the run's done file, and a later attempt of the same Snakemake run (attempt > 1) repeats the recorded error
-without loading anything; the workflow asks for almost no resources for such an attempt. Attempt 1 (a new
-Snakemake run, after the input was fixed) removes the record and checks again.
+bad input (it sees only a non-zero exit), so under Snakemake (which passes `--attempt`) the first attempt that
+finds bad input writes this record next to the run's done file, and a later attempt of the same Snakemake run
+(attempt > 1) repeats the recorded error without loading anything; the workflow asks for almost no resources for
+such an attempt. Attempt 1 (a new Snakemake run, after the input was fixed) removes the record and checks again.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def recorded_bad_input(done_path: str | Path, attempt: int) -> str | None:
 
 
 def record_bad_input(done_path: str | Path, message: str) -> None:
+    """Write the record into the done file's folder (Snakemake made it for the output); create no folder."""
     path = record_path(done_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, " ".join(message.split()) + "\n")
+    if path.parent.is_dir():
+        atomic_write_text(path, " ".join(message.split()) + "\n")
