@@ -21,15 +21,26 @@ def tiny_tokenizer(shared_data, settings):
 
 
 @pytest.fixture(scope="module")
+def tokenizers(shared_data):
+    """Built once per module, keyed by the overrides' name (the parametrize ids below)."""
+    settings = oc.load_config([TINY])["tiny_model"]
+    return {
+        "tiny.yaml": tiny_tokenizer(shared_data, settings),
+        "e2e-tests": tiny_tokenizer(shared_data, {**settings, **WORKFLOW_TEST_OVERRIDES["tiny_model"]}),
+    }
+
+
+@pytest.fixture(scope="module")
 def dsr_prompts(shared_data):
     return [list(row["prompt"]) for row in data.load_dsr_sub(shared_data).to_dict("records")]
 
 
-@pytest.mark.parametrize("overrides", [{}, WORKFLOW_TEST_OVERRIDES["tiny_model"]], ids=["tiny.yaml", "e2e-tests"])
-def test_every_dsr_sub_prompt_fits_every_miniature_run(shared_data, dsr_prompts, overrides):
+@pytest.mark.parametrize("settings_name", ["tiny.yaml", "e2e-tests"])
+def test_every_dsr_sub_prompt_fits_every_miniature_run(tokenizers, dsr_prompts, settings_name):
     config = oc.load_config([TINY])
+    overrides = WORKFLOW_TEST_OVERRIDES["tiny_model"] if settings_name == "e2e-tests" else {}
     settings = {**config["tiny_model"], **overrides}
-    tokenizer = tiny_tokenizer(shared_data, settings)
+    tokenizer = tokenizers[settings_name]
     lengths = [prompt_length(prompt, tokenizer) for prompt in dsr_prompts]
     assert len(lengths) == 1209
     trained = [run for run in oc.run_names(config) if not oc.is_evaluation_only(config, run)]
@@ -46,8 +57,8 @@ def test_every_dsr_sub_prompt_fits_every_miniature_run(shared_data, dsr_prompts,
     )
 
 
-def test_no_prompt_fits_names_the_shortest_length(shared_data, dsr_prompts):
-    tokenizer = tiny_tokenizer(shared_data, oc.load_config([TINY])["tiny_model"])
+def test_no_prompt_fits_names_the_shortest_length(tokenizers, dsr_prompts):
+    tokenizer = tokenizers["tiny.yaml"]
     records = [{"prompt": prompt, "answer": "1", "index": i} for i, prompt in enumerate(dsr_prompts[:3])]
     shortest = min(prompt_length(r["prompt"], tokenizer) for r in records)
     assert filter_long_prompts(records, tokenizer, shortest) != []
