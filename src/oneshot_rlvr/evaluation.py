@@ -589,8 +589,30 @@ def evaluate_checkpoint(
         "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(data.MATH_BENCHMARKS) else None,
         "wall_time_s": round(time.time() - started, 1),
     }
+    result["manifest"] = evaluation_manifest(model_path, spec, Path(data_dir), result["wall_time_s"])
     atomic_write_json(out_dir / "metrics.json", result)
     return result
+
+
+def evaluation_manifest(model_path: str, spec: Mapping[str, Any], data_dir: Path, wall_time_s: float) -> dict:
+    """What produced this evaluation's numbers (manifest.py): versions, device, commit, seeds, the resolved
+    spec's hash, the grader and the SHA-256 of every enabled benchmark file."""
+    from oneshot_rlvr import data
+    from oneshot_rlvr.config import spec_hash
+    from oneshot_rlvr.manifest import build_manifest, training_seed
+
+    files = {
+        name: data_dir / data.relpath_of(name)
+        for name in data.ALL_BENCHMARKS
+        if benchmark_settings(spec, name)["enabled"]
+    }
+    return build_manifest(
+        config_hash=spec_hash(spec),
+        grader=spec["grader"],
+        seeds={"evaluation": int(spec["seed"]), "training": training_seed(model_path)},
+        data_files=files,
+        wall_time_s=wall_time_s,
+    )
 
 
 # A hub id: `name` or `owner/name` (letters, digits, '.', '_', '-').

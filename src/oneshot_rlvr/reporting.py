@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr import comparison, manifest
 from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS, MATH_SUBJECT_CONFIGS
 from oneshot_rlvr.io import atomic_write_text
 
@@ -107,61 +108,101 @@ def metrics_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def selection_score(metrics: Mapping[str, Any]) -> float | None:
-    """The 6-benchmark math average, or the mean of the math benchmarks that ran when some are switched off."""
+def selection_score(metrics: Mapping[str, Any], grader: str | None = None) -> float | None:
+    """The 6-benchmark math average, or the mean of the math benchmarks that ran when some are switched off;
+    under `grader` when given (comparison.grader_accuracy), else under the evaluation's configured grader."""
     scores = [
-        b["accuracy"]
+        b["accuracy"] if grader is None else comparison.grader_accuracy(b, grader)[0]
         for name, b in metrics["benchmarks"].items()
         if name in MATH_BENCHMARKS and b.get("status") == "ok"
     ]
     return sum(scores) / len(scores) if scores else None
 
 
-def best_checkpoint(metric_files: Sequence[Path]) -> tuple[Path, dict[str, Any]]:
+def best_checkpoint(metric_files: Sequence[Path], grader: str | None = None) -> tuple[Path, dict[str, Any]]:
     """The checkpoint with the best math average (the paper's rule); ties go to the earlier step."""
     loaded = sorted(((load_metrics(path), Path(path)) for path in metric_files), key=lambda item: item[0]["step"])
     if not loaded:
         raise ReportError("no metrics files given")
-    best = max(loaded, key=lambda item: selection_score(item[0]) if selection_score(item[0]) is not None else -1.0)
-    return best[1], best[0]
+    scored = [(selection_score(m, grader), m, p) for m, p in loaded]
+    best = max(scored, key=lambda item: -1.0 if item[0] is None else item[0])
+    return best[2], best[1]
+
+
+def last_checkpoint(metric_files: Sequence[Path]) -> tuple[Path, dict[str, Any]]:
+    """The checkpoint of the last evaluated step: a fixed step, free of the best-checkpoint selection's bias."""
+    loaded = [(load_metrics(path), Path(path)) for path in metric_files]
+    if not loaded:
+        raise ReportError("no metrics files given")
+    metrics, path = max(loaded, key=lambda item: item[0]["step"])
+    return path, metrics
 
 
 def table1(
-    rows: Mapping[str, Sequence[Path]], model: str, scale: str, config_hashes: Mapping[str, str] | None = None
+    rows: Mapping[str, Sequence[Path]],
+    model: str,
+    scale: str,
+    config_hashes: Mapping[str, str] | None = None,
+    grader: str = comparison.PAPER_GRADER,
+    bootstrap: comparison.Bootstrap = comparison.DEFAULT_BOOTSTRAP,
+    base_row: str = "base",
 ) -> list[dict[str, Any]]:
-    """Long-format records of Table 1 (Tab. 8 + Tab. 1): one per row x column."""
+    """Long-format records of Table 1 (Tab. 8 + Tab. 1): one per row x column.
+
+    `ours` is under `grader` (default the paper's, qwen_eval) at the checkpoint with the best average under it;
+    `ours_strict` is the evaluation's configured grader at the same checkpoint. Each cell carries its bootstrap
+    interval, whether the paper's number lies outside it, the paired difference to `base_row`, and the same
+    number at the last evaluated step (`last_*`), where no selection biases it upward.
+    """
     paper = paper_numbers("table1", model)
-    records = []
+    cells: dict[str, dict[str, comparison.Cell]] = {}
+    chosen: dict[str, tuple[Path, dict[str, Any], Path, dict[str, Any]]] = {}
     for row_name, files in rows.items():
-        path, metrics = best_checkpoint(files)
-        math_ok = [metrics["benchmarks"].get(name, {}).get("status") == "ok" for name in MATH_BENCHMARKS]
+        path, metrics = best_checkpoint(files, grader)
+        last_path, last_metrics = last_checkpoint(files)
+        chosen[row_name] = (path, metrics, last_path, last_metrics)
+        cells[row_name] = {c: comparison.cell(path, metrics, c, grader, bootstrap) for c in TABLE1_COLUMNS}
+    records = []
+    for row_name, (path, metrics, last_path, last_metrics) in chosen.items():
+        row_manifest = manifest.table_columns(metrics.get("manifest"))
         for column in TABLE1_COLUMNS:
+            ours = cells[row_name][column]
+            last = ours if last_path == path else comparison.cell(last_path, last_metrics, column, grader, bootstrap)
             if column == "avg":
-                ours = selection_score(metrics) if all(math_ok) else None
-                grader = metrics.get("grader")
                 decoding = "mean of the 6 math benchmarks"
                 disagreements = metrics.get("grader_disagreements")
             else:
                 bench = metrics["benchmarks"].get(column, {"status": "not run"})
-                ours = bench.get("accuracy") if bench.get("status") == "ok" else None
-                grader = bench.get("grader")
                 decoding = bench.get("decoding", "not run")
                 disagreements = bench.get("grader_disagreements")
             theirs = paper.get((row_name, column))
+            base = cells.get(base_row, {}).get(column) if row_name != base_row else None
             records.append(
                 {
                     "row": row_name,
                     "column": column,
-                    **compare_cell(ours, theirs),
+                    **compare_cell(ours.value, theirs),
+                    **comparison.interval_fields(ours.interval),
+                    "significant_vs_paper": comparison.significant(ours.interval, theirs),
+                    **comparison.versus_base(ours, base, bootstrap),
                     "step": metrics["step"],
                     "selection": "best 6-benchmark average",
-                    "grader": grader,
-                    # verdicts the other grader modes give differently (evaluation.benchmark_metrics)
+                    "grader": ours.grader,
+                    "ours_strict": None if ours.strict is None else round(ours.strict, 1),
+                    "strict_grader": ours.strict_grader,
+                    # responses the two graders above give different verdicts on
+                    "disagreements": ours.disagreements,
+                    # verdicts the other grader modes give differently from the configured one
                     "grader_disagreements": ";".join(f"{k}={v}" for k, v in sorted((disagreements or {}).items())),
+                    "last_step": last_metrics["step"],
+                    "last_ours": None if last.value is None else round(last.value, 1),
+                    "last_ci_low": comparison.interval_fields(last.interval)["ci_low"],
+                    "last_ci_high": comparison.interval_fields(last.interval)["ci_high"],
                     "decoding": decoding,
                     "scale": scale,
                     "config_hash": (config_hashes or {}).get(row_name, ""),
                     "metrics_file": str(path),
+                    **row_manifest,
                 }
             )
     return records
@@ -181,31 +222,107 @@ def _cell(value: float | None) -> str:
     return "not run" if value is None else f"{value:.1f}"
 
 
+def _half(low: Any, high: Any) -> str:
+    return "" if low is None or high is None or low == "" else f" ±{(float(high) - float(low)) / 2:.1f}"
+
+
+def _table1_cell(record: Mapping[str, Any]) -> str:
+    """`ours[*] ±h (paper[ ns])`: * a difference to the base row outside its paired interval, ns the paper's
+    number inside our interval (the difference to the paper is not significant)."""
+    if record["ours"] is None:
+        ours = "not run"
+    else:
+        ours = f"{record['ours']:.1f}" + ("*" if record.get("significant_vs_base") else "")
+        ours += _half(record.get("ci_low"), record.get("ci_high"))
+    paper = "–" if record["paper"] is None else f"{record['paper']:.1f}"
+    if record.get("significant_vs_paper") is False:
+        paper += " ns"
+    return f"{ours} ({paper})"
+
+
+def _table1_rows(by_row: Mapping[str, Mapping[str, Mapping[str, Any]]], step_key: str, cell) -> list[str]:
+    lines = []
+    for row_name, cells in by_row.items():
+        first = next(iter(cells.values()))
+        parts = [cell(cells[c]) for c in TABLE1_COLUMNS]
+        lines.append(f"| {row_name} | {first[step_key]} | " + " | ".join(parts) + f" | {first['config_hash']} |")
+    return lines
+
+
 def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str) -> str:
     title = f"# Table 1 (Tab. 8 + Tab. 1): {model}"
     if scale == "miniature":
         title += " — MINIATURE run (tiny random model, few steps and problems; not comparable to the paper)"
+    header = "| RL dataset | step | " + " | ".join(COLUMN_TITLES[c] for c in TABLE1_COLUMNS) + " | config |"
+    rule = "|---|---|" + "---|" * len(TABLE1_COLUMNS) + "---|"
+    by_row: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for record in records:
+        by_row.setdefault(record["row"], {})[record["column"]] = record
+    graders = sorted({str(r["grader"]) for r in records if r["grader"]})
+    stricts = sorted({str(r.get("strict_grader")) for r in records if r.get("strict_grader")})
     lines = [
         title,
         "",
         "Each cell: ours (paper). Checkpoint: the one with the best 6-benchmark math average; ARC uses the same one.",
         "Decoding: greedy for MATH500, Minerva, OlympiadBench, ARC; avg@n at T=0.6 for AIME24, AMC23, AIME25.",
+        f"Graded as the paper ({', '.join(graders) or '–'}); ±: half-width of the 95 % bootstrap interval over "
+        "problems (the 6-benchmark average: resampled within each benchmark; bounds in table1.csv); ns: the "
+        "paper's number lies inside our interval (difference not significant); *: differs significantly from the "
+        "base row (paired bootstrap). The best checkpoint's maximum is biased upward: see the last-step table.",
         "",
-        "| RL dataset | step | " + " | ".join(COLUMN_TITLES[c] for c in TABLE1_COLUMNS) + " | config |",
-        "|---|---|" + "---|" * len(TABLE1_COLUMNS) + "---|",
+        header,
+        rule,
+        *_table1_rows(by_row, "step", _table1_cell),
+        "",
     ]
-    by_row: dict[str, dict[str, Mapping[str, Any]]] = {}
-    for record in records:
-        by_row.setdefault(record["row"], {})[record["column"]] = record
-    for row_name, cells in by_row.items():
-        first = next(iter(cells.values()))
-        parts = [
-            f"{_cell(cells[c]['ours'])} ({_cell(cells[c]['paper']) if cells[c]['paper'] is not None else '–'})"
-            for c in TABLE1_COLUMNS
+    if any(r.get("ours_strict") is not None for r in records):
+
+        def strict(record: Mapping[str, Any]) -> str:
+            if record.get("ours_strict") is None:
+                return "not run"
+            count = record.get("disagreements")
+            return f"{record['ours_strict']:.1f}" + ("" if count is None else f" [{count}]")
+
+        lines += [
+            f"Strict grader ({', '.join(stricts)}) at the same checkpoints; [n]: responses on which it and "
+            f"{', '.join(graders)} disagree.",
+            "",
+            header,
+            rule,
+            *_table1_rows(by_row, "step", strict),
+            "",
         ]
-        lines.append(f"| {row_name} | {first['step']} | " + " | ".join(parts) + f" | {first['config_hash']} |")
-    graders = sorted({str(r["grader"]) for r in records if r["grader"]})
-    lines += ["", f"Graders: {', '.join(graders)}. Sources: the `metrics_file` column of table1.csv.", ""]
+    if any(r.get("last_step") is not None for r in records):
+
+        def last(record: Mapping[str, Any]) -> str:
+            if record.get("last_ours") is None:
+                return "not run"
+            return f"{record['last_ours']:.1f}" + _half(record.get("last_ci_low"), record.get("last_ci_high"))
+
+        lines += [
+            "At the last evaluated step (a fixed step, no best-checkpoint selection), graded as above "
+            f"({', '.join(graders)}).",
+            "",
+            header,
+            rule,
+            *_table1_rows(by_row, "last_step", last),
+            "",
+        ]
+    seeds = comparison.seed_summaries(records)
+    if seeds:
+        lines += ["Across seeds: mean, standard deviation (sd) and per-seed values of `ours`.", "",
+                  "| run | column | seeds | mean | sd | per seed |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for item in seeds:
+            mean = "–" if item["mean"] is None else f"{item['mean']:.1f}"
+            sd = "–" if item["sd"] is None else f"{item['sd']:.1f}"
+            title = COLUMN_TITLES.get(item["column"], item["column"])
+            lines.append(f"| {item['run']} | {title} | {item['seeds']} | {mean} | {sd} | {item['per_seed']} |")
+        lines.append("")
+    lines += [
+        f"Graders: {', '.join(graders)}. Sources: the `metrics_file` column of table1.csv; what produced each "
+        "number (versions, device, commit, seeds, data checksums): `oneshot-rlvr manifest <metrics_file>`.",
+        "",
+    ]
     totals: dict[str, int] = {}
     for record in records:
         if record["column"] == "avg":
@@ -216,7 +333,7 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
         counts = ", ".join(f"{mode} {count}" for mode, count in sorted(totals.items()))
         lines += [
             f"Grader provenance: every response is graded under all modes; on the 6 math benchmarks of the reported "
-            f"checkpoints the other modes disagree with the table's grader on {counts} verdicts "
+            f"checkpoints the other modes disagree with the configured grader on {counts} verdicts "
             "(per cell: the `grader_disagreements` column of table1.csv).",
             "",
         ]

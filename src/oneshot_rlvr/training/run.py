@@ -78,6 +78,7 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
             "history_entries": sum(len(values) for values in final_history.values()),
             "resumed_from": str(resume_from) if resume_from else None,
             "label_changes": label_changes,
+            "seed": spec.get("seed"),
             "wall_time_s": round(time.time() - started, 1),
         }
         if is_main:
