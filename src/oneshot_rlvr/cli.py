@@ -189,7 +189,7 @@ def cmd_show_config(args: argparse.Namespace) -> None:
 
 
 def cmd_report_table1(args: argparse.Namespace) -> None:
-    from oneshot_rlvr import reporting
+    from oneshot_rlvr import comparison, reporting
 
     rows: dict[str, list[Path]] = {}
     for item in args.metrics:
@@ -198,9 +198,30 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
             raise ValueError(f"--metrics {item!r} must be ROW=PATH")
         rows.setdefault(row, []).extend(reporting.metrics_files([Path(path)]))
     hashes = key_value_pairs(args.config_hash, "--config-hash")
-    records = reporting.table1(rows, args.model, args.scale, hashes)
+    bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
+    seeds = {}
+    for row, listed in key_value_pairs(args.seeds, "--seeds").items():
+        try:
+            seeds[row] = [non_negative_int(seed) for seed in listed.split(",")]
+        except argparse.ArgumentTypeError:
+            raise ValueError(f"--seeds {row}={listed}: comma-separated integers, each 0 or more") from None
+    records = reporting.table1(rows, args.model, args.scale, hashes, args.grader, bootstrap, seeds=seeds)
     reporting.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
+
+
+def cmd_manifest(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import manifest, reporting
+
+    paths = reporting.metrics_files([Path(args.metrics)])
+    blocks = []
+    for path in paths:
+        found = manifest.read_manifest(path)
+        if args.json:
+            blocks.append(json.dumps({"metrics_file": str(path), **found}, indent=2))
+        else:
+            blocks.append(manifest.format_manifest(found, f"# {path}"))
+    print("\n\n".join(blocks))
 
 
 def cmd_collect_history(args: argparse.Namespace) -> None:
@@ -494,8 +515,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH")
     p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
     p.add_argument("--model", default="Qwen2.5-Math-1.5B")
+    p.add_argument(
+        "--grader",
+        default="qwen_eval",
+        choices=["default", "deepscaler", "qwen_eval"],
+        help="grader mode of the numbers compared with the paper (the configured grader's are shown beside them)",
+    )
+    p.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples of each interval")
+    p.add_argument("--bootstrap-seed", type=non_negative_int, default=0)
+    p.add_argument("--seeds", action="append", default=[], metavar="ROW=S1,S2", help="a row run with several seeds")
     add_table_outputs(p)
     p.set_defaults(func=cmd_report_table1)
+
+    p = sub.add_parser("manifest", help="print what produced a metrics.json (versions, device, commit, seeds, data)")
+    p.add_argument("metrics", help="a metrics.json written by evaluate (or a run's steps.json: every step's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of one line per field")
+    p.set_defaults(func=cmd_manifest)
 
     p = sub.add_parser("report-table3", help="write reports/table3.md and .csv (MATH500 subjects per example)")
     p.add_argument("--metrics", action="append", default=[], metavar="ROW=PATH")

@@ -6,7 +6,6 @@ seeds. Everything is read from the metrics files and the graded responses beside
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from oneshot_rlvr.data import MATH_BENCHMARKS
 
 # The grader mode of the authors' evaluation (Qwen2.5-Math's grader), which the paper's numbers come from.
 PAPER_GRADER = "qwen_eval"
-# Seed runs of a run listing several seeds (config.seed_run_name): <run>.seed<seed>.
-SEED_RUN = re.compile(r"^(?P<run>.+)\.seed(?P<seed>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -134,29 +131,13 @@ def versus_base(ours: Cell, base: Cell | None, bootstrap: Bootstrap = DEFAULT_BO
     return fields
 
 
-def compact(value: float | None, interval: intervals.Interval | None) -> str:
-    """`72.4 ±1.9`: the value and the interval's half-width (asymmetric bounds are in the CSV)."""
-    if value is None:
-        return "not run"
-    if interval is None:
-        return f"{value:.1f}"
-    return f"{value:.1f} ±{interval.half_width():.1f}"
-
-
-def split_seed_run(name: str) -> tuple[str, int] | None:
-    """("pi1", 2) for the seed run "pi1.seed2", else None."""
-    match = SEED_RUN.match(name)
-    return None if match is None else (match.group("run"), int(match.group("seed")))
-
-
 def seed_summaries(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per run with several seed rows and per column: the mean, the sample standard deviation and the per-seed
-    values of `ours` (None when a seed's cell did not run)."""
+    """Per run of several seeds (records with a `seed_group`) and per column: the mean, the sample standard
+    deviation and the per-seed values of `ours` (mean and sd None when a seed's cell did not run)."""
     groups: dict[tuple[str, str], dict[int, float | None]] = {}
     for record in records:
-        found = split_seed_run(str(record["row"]))
-        if found is not None:
-            groups.setdefault((found[0], record["column"]), {})[found[1]] = record["ours"]
+        if record.get("seed_group"):
+            groups.setdefault((record["seed_group"], record["column"]), {})[int(record["seed"])] = record["ours"]
     summaries = []
     for (run, column), by_seed in groups.items():
         values = [by_seed[seed] for seed in sorted(by_seed)]

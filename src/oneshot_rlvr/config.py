@@ -338,20 +338,67 @@ def validate_config(config: Mapping[str, Any]) -> None:
             )
         if "dataset" not in spec and "training" in spec:
             raise ConfigError(f"invalid config key 'runs.{run}.training': run {run!r} is evaluation-only (no dataset)")
+        if "seeds" in spec:
+            if "dataset" not in spec:
+                raise ConfigError(f"invalid config key 'runs.{run}.seeds': run {run!r} is evaluation-only (no dataset)")
+            for seed in spec["seeds"][1:]:
+                name = seed_run_name(run, seed)
+                if name in config["runs"]:
+                    raise ConfigError(f"invalid config key 'runs.{name}': the name of seed {seed} of run {run!r}")
 
 
 def run_names(config: Mapping[str, Any]) -> list[str]:
-    return list(config["runs"])
+    """The configured runs and the further seeds of each run listing several (`seed_runs`)."""
+    return [name for run in config["runs"] for name in seed_runs(config, run)]
+
+
+# Several seeds of one run (`runs.<name>.seeds: [1, 2, 3]`): the first seed keeps the run's name (so a figure or
+# table naming the run, and its results, stay as they were), every further seed is its own run <name>.seed<seed>
+# with its own folders and jobs.
+SEED_SUFFIX = ".seed"
+
+
+def seed_run_name(run: str, seed: int) -> str:
+    return f"{run}{SEED_SUFFIX}{int(seed)}"
+
+
+def run_seeds(config: Mapping[str, Any], run: str) -> list[int]:
+    """The seeds a configured run lists (`runs.<name>.seeds`), or [] (one run with `training.seed`)."""
+    entry = config["runs"].get(run) if run != BASE_RUN else None
+    return list((entry or {}).get("seeds") or [])
+
+
+def seed_runs(config: Mapping[str, Any], run: str) -> list[str]:
+    """The runs of every seed of a run: [run] for one seed, else [run, run.seed<s2>, run.seed<s3>, ...]."""
+    seeds = run_seeds(config, run)
+    return [run, *(seed_run_name(run, seed) for seed in seeds[1:])]
+
+
+def _seed_entry(config: Mapping[str, Any], run: str) -> dict[str, Any] | None:
+    """The entry of a further seed's run <name>.seed<s>: the run's entry with training.seed s."""
+    parent, sep, seed = run.rpartition(SEED_SUFFIX)
+    if not sep or not seed.isdigit() or parent not in config["runs"]:
+        return None
+    if int(seed) not in run_seeds(config, parent)[1:] or seed_run_name(parent, int(seed)) != run:
+        return None
+    return _with_seed(config["runs"][parent], int(seed))
+
+
+def _with_seed(entry: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    resolved = {key: value for key, value in entry.items() if key != "seeds"}
+    resolved["training"] = {**entry.get("training", {}), "seed": seed}
+    return resolved
 
 
 def _require_run(config: Mapping[str, Any], run: str) -> Mapping[str, Any]:
     if run not in config["runs"]:
-        derived = derived_run(config, run)
+        derived = derived_run(config, run) or _seed_entry(config, run)
         if derived is not None:
             return derived
         known = ", ".join(config["runs"])
         raise ConfigError(f"unknown run {run!r} (config key 'runs'); known runs: {known}")
-    return config["runs"][run]
+    seeds = run_seeds(config, run)
+    return _with_seed(config["runs"][run], seeds[0]) if seeds else config["runs"][run]
 
 
 def model_key(config: Mapping[str, Any], run: str) -> str:
@@ -481,7 +528,8 @@ def evaluation_jobs(config: Mapping[str, Any], run: str) -> str:
         _require_run(config, run)  # an unknown run stops here, naming the `runs` key
     if mode != "auto":
         return mode
-    return "checkpoint" if run == BASE_RUN or run in config["runs"] else "run"
+    configured = run in config["runs"] or _seed_entry(config, run) is not None
+    return "checkpoint" if run == BASE_RUN or configured else "run"
 
 
 def step_metrics_path(run: str, step: int) -> str:

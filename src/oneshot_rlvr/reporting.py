@@ -146,14 +146,23 @@ def table1(
     grader: str = comparison.PAPER_GRADER,
     bootstrap: comparison.Bootstrap = comparison.DEFAULT_BOOTSTRAP,
     base_row: str = "base",
+    seeds: Mapping[str, Sequence[int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Long-format records of Table 1 (Tab. 8 + Tab. 1): one per row x column.
 
     `ours` is under `grader` (default the paper's, qwen_eval) at the checkpoint with the best average under it;
     `ours_strict` is the evaluation's configured grader at the same checkpoint. Each cell carries its bootstrap
     interval, whether the paper's number lies outside it, the paired difference to `base_row`, and the same
-    number at the last evaluated step (`last_*`), where no selection biases it upward.
+    number at the last evaluated step (`last_*`), where no selection biases it upward. `seeds`: row -> the
+    seeds of a row run with several; its further seeds are the rows <row>.seed<seed> (config.seed_runs), and
+    each seed's records name the row (`seed_group`) and the seed, for the mean and spread across seeds.
     """
+    from oneshot_rlvr.config import seed_run_name
+
+    seed_of = {}
+    for group, listed in (seeds or {}).items():
+        for number, seed in enumerate(listed):
+            seed_of[group if number == 0 else seed_run_name(group, seed)] = (group, int(seed))
     paper = paper_numbers("table1", model)
     cells: dict[str, dict[str, comparison.Cell]] = {}
     chosen: dict[str, tuple[Path, dict[str, Any], Path, dict[str, Any]]] = {}
@@ -175,7 +184,8 @@ def table1(
                 bench = metrics["benchmarks"].get(column, {"status": "not run"})
                 decoding = bench.get("decoding", "not run")
                 disagreements = bench.get("grader_disagreements")
-            theirs = paper.get((row_name, column))
+            group, seed = seed_of.get(row_name, ("", ""))
+            theirs = paper.get((group or row_name, column))
             base = cells.get(base_row, {}).get(column) if row_name != base_row else None
             records.append(
                 {
@@ -187,6 +197,8 @@ def table1(
                     **comparison.versus_base(ours, base, bootstrap),
                     "step": metrics["step"],
                     "selection": "best 6-benchmark average",
+                    "seed_group": group,
+                    "seed": seed,
                     "grader": ours.grader,
                     "ours_strict": None if ours.strict is None else round(ours.strict, 1),
                     "strict_grader": ours.strict_grader,

@@ -134,13 +134,22 @@ def run_metrics(run):
 # quotes each word, so no config value is ever parsed by the shell.
 
 
+def table1_runs():
+    """Table 1's runs: each row's run, and the further seeds of a row listing several (`runs.<name>.seeds`)."""
+    return [name for row in config["report"]["table1"]["rows"] for name in oc.seed_runs(config, row)]
+
+
 def table1_metrics_args(wildcards):
-    rows = config["report"]["table1"]["rows"]
-    return [word for row in rows for path in run_metrics(row) for word in ("--metrics", f"{row}={path}")]
+    words = [word for run in table1_runs() for path in run_metrics(run) for word in ("--metrics", f"{run}={path}")]
+    for row in config["report"]["table1"]["rows"]:
+        seeds = oc.run_seeds(config, row)
+        if len(seeds) > 1:
+            words += ["--seeds", f"{row}={','.join(map(str, seeds))}"]
+    return words
 
 
 def table1_inputs(wildcards):
-    return [path for row in config["report"]["table1"]["rows"] for path in run_metrics(row)]
+    return [path for run in table1_runs() for path in run_metrics(run)]
 
 
 def config_hash_args(rows):
@@ -153,7 +162,7 @@ def config_hash_args(rows):
 
 
 def table1_hash_args(wildcards):
-    return config_hash_args(config["report"]["table1"]["rows"])
+    return config_hash_args(table1_runs())
 
 
 def train_launcher(wildcards):

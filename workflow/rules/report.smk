@@ -12,6 +12,8 @@ rule report_table1:
         hashes=table1_hash_args,
         model=config["report"]["table1"]["model"],
         scale=config["report"]["scale"],
+        grader=config["report"].get("paper_grader", "qwen_eval"),
+        resamples=config["report"].get("bootstrap_resamples", 10000),
     log:
         "logs/report_table1.log",
     conda:
@@ -22,4 +24,5 @@ rule report_table1:
         runtime=10,
     shell:
         "oneshot-rlvr report-table1 {params.metrics:q} {params.hashes:q} --model {params.model:q}"
+        " --grader {params.grader:q} --resamples {params.resamples:q}"
         " --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
