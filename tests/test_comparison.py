@@ -221,3 +221,22 @@ def test_manifest_command_runs_as_a_console_script(tmp_path):
     metrics.write_text(json.dumps({"manifest": {"git_commit": "unknown", "packages": {"torch": "2"}}}))
     result = subprocess.run(["oneshot-rlvr", "manifest", str(metrics)], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[:3] == [f"# {metrics}", "packages:", "  torch: 2"]
+
+
+def test_the_other_accuracy_tables_compare_the_same_way(tmp_path):
+    from oneshot_rlvr import paper_tables
+
+    metrics = write_evaluation(tmp_path / "pi1", "pi1", 2, all_math(DISAGREEING))
+    records = paper_tables.build_table(18, {"pi1": [metrics]}, "paper", bootstrap=comparison.Bootstrap(2000))
+    cells = records_by(records, "pi1")
+    assert (cells["math500"]["ours"], cells["math500"]["ours_strict"], cells["math500"]["disagreements"]) == (
+        83.3, 16.7, 4)  # fmt: skip
+    assert cells["avg"]["n_problems"] == 36 and cells["avg"]["ci_low"] < 83.3 < cells["avg"]["ci_high"]
+    assert records_by(records, "base")["math500"]["ci_low"] is None  # not run: the same columns, empty
+    table_md = paper_tables.table_markdown(records, 18, "paper")
+    assert "83.3 ±" in table_md and " ns)" in table_md
+    # pass@8 and response-length tables keep their metric (no grader comparison there).
+    lengths = records_by(
+        paper_tables.build_table(19, {"dsr_sub_format_reward": [metrics]}, "paper"), "dsr_sub_format_reward"
+    )
+    assert lengths["math500"]["ours"] == 3.0 and lengths["math500"]["ci_low"] is None

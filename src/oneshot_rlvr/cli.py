@@ -334,7 +334,7 @@ def cmd_plot_figure(args: argparse.Namespace) -> None:
 
 
 def cmd_report_table(args: argparse.Namespace) -> None:
-    from oneshot_rlvr import paper_tables
+    from oneshot_rlvr import comparison, paper_tables
 
     runs: dict[str, list[Path]] = {}
     for item in args.run:
@@ -347,7 +347,8 @@ def cmd_report_table(args: argparse.Namespace) -> None:
             raise ValueError(f"--run {item!r}: steps must be integers") from None
         runs[run] = [Path(args.eval_dir) / run / f"step{step}" / "metrics.json" for step in numbers]
     hashes = key_value_pairs(args.config_hash, "--config-hash")
-    records = paper_tables.build_table(args.table, runs, args.scale, hashes)
+    bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
+    records = paper_tables.build_table(args.table, runs, args.scale, hashes, args.grader, bootstrap)
     paper_tables.write_table(records, args.table, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} (table {args.table}, {len(runs)} runs)")
 
@@ -365,6 +366,18 @@ def add_table_outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", default="paper", choices=["paper", "miniature"])
     parser.add_argument("--md", required=True)
     parser.add_argument("--csv", required=True)
+
+
+def add_comparison_options(parser: argparse.ArgumentParser) -> None:
+    """How accuracy tables are compared with the paper: the grader of `ours` and the bootstrap intervals."""
+    parser.add_argument(
+        "--grader",
+        default="qwen_eval",
+        choices=["default", "deepscaler", "qwen_eval"],
+        help="grader mode of the numbers compared with the paper (the configured grader's are shown beside them)",
+    )
+    parser.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples per interval")
+    parser.add_argument("--bootstrap-seed", type=non_negative_int, default=0)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -515,14 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH")
     p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
     p.add_argument("--model", default="Qwen2.5-Math-1.5B")
-    p.add_argument(
-        "--grader",
-        default="qwen_eval",
-        choices=["default", "deepscaler", "qwen_eval"],
-        help="grader mode of the numbers compared with the paper (the configured grader's are shown beside them)",
-    )
-    p.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples of each interval")
-    p.add_argument("--bootstrap-seed", type=non_negative_int, default=0)
+    add_comparison_options(p)
     p.add_argument("--seeds", action="append", default=[], metavar="ROW=S1,S2", help="a row run with several seeds")
     add_table_outputs(p)
     p.set_defaults(func=cmd_report_table1)
@@ -546,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-dir", default="results/eval", help="folder of <run>/step<step>/metrics.json")
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")
     p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH")
+    add_comparison_options(p)
     add_table_outputs(p)
     p.set_defaults(func=cmd_report_table)
 

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr import comparison, manifest
 from oneshot_rlvr.data import MATH_BENCHMARKS
 from oneshot_rlvr.io import atomic_write_text
 from oneshot_rlvr.reporting import (
@@ -25,6 +26,7 @@ from oneshot_rlvr.reporting import (
     best_checkpoint,
     best_for_benchmark,
     compare_cell,
+    half_width_text,
     load_metrics,
     write_records_csv,
 )
@@ -475,14 +477,57 @@ def _at_step(files: Sequence[Path], paper_step: int, scale: str, span: int) -> t
 # ----------------------------------------------------------------------------------------------------------
 
 
+# The columns every record of an accuracy table carries beside `ours` (comparison.py); None where not applicable.
+NUMBER_COLUMNS = (
+    "ci_low", "ci_high", "n_problems", "n_samples", "significant_vs_paper", "ours_strict", "strict_grader",
+    "disagreements",
+)  # fmt: skip
+
+
+def comparable_numbers(
+    path: Path,
+    metrics: Mapping[str, Any],
+    column: str,
+    value_columns: Sequence[str],
+    theirs: float | None,
+    grader: str,
+    bootstrap: comparison.Bootstrap,
+) -> tuple[float | None, str | None, dict[str, Any]]:
+    """(ours under `grader`, that grader, the NUMBER_COLUMNS) of an accuracy cell: a benchmark column, or the
+    average when it is the 6-benchmark math average."""
+    if column == "avg" and list(value_columns) != list(MATH_COLUMNS):
+        values = [comparison.grader_accuracy(metrics["benchmarks"].get(c, {}), grader) for c in value_columns]
+        average = None if any(v is None for v, _ in values) else sum(v for v, _ in values) / len(values)  # type: ignore[misc]
+        return average, values[0][1], dict.fromkeys(NUMBER_COLUMNS)
+    numbers = comparison.cell(path, metrics, column, grader, bootstrap)
+    return (
+        numbers.value,
+        numbers.grader,
+        {
+            **comparison.interval_fields(numbers.interval),
+            "significant_vs_paper": comparison.significant(numbers.interval, theirs),
+            "ours_strict": None if numbers.strict is None else round(numbers.strict, 1),
+            "strict_grader": numbers.strict_grader,
+            "disagreements": numbers.disagreements,
+        },
+    )
+
+
 def build_table(
     number: int,
     runs: Mapping[str, Sequence[Path]],
     scale: str,
     config_hashes: Mapping[str, str] | None = None,
+    grader: str = comparison.PAPER_GRADER,
+    bootstrap: comparison.Bootstrap = comparison.DEFAULT_BOOTSTRAP,
 ) -> list[dict[str, Any]]:
-    """Long-format records (one per row and column) of a table from each run's metrics files."""
+    """Long-format records (one per row and column) of a table from each run's metrics files. Accuracy tables
+    are graded and their checkpoints chosen under `grader` (the paper's), with the strict grader's number, the
+    disagreements, a bootstrap interval and whether the paper's number lies outside it beside each cell."""
     table = get_table(number)
+    # Checkpoints of an accuracy table are chosen under the paper's grader, for every row (Table 14's \boxed{}
+    # share rows take the same checkpoint as their accuracy rows).
+    selection_grader = grader if table.metric == "accuracy" else None
     paper = paper_rows(number)
     value_columns = [c for c in table.columns if c not in ("avg", "best_avg_step")]
     records = []
@@ -513,6 +558,8 @@ def build_table(
                         "config_hash": "",
                         "metrics_file": "",
                         "note": reason,
+                        **dict.fromkeys(NUMBER_COLUMNS),
+                        **manifest.table_columns(None),
                     }
                 )
             continue
@@ -524,26 +571,33 @@ def build_table(
             chosen = _highest(files, value_columns, row.metric or table.metric)
             selection = "highest average of the row's columns"
         else:
-            chosen = best_checkpoint(files)
+            chosen = best_checkpoint(files, selection_grader)
             selection = (
                 "best 6-benchmark average" if len(files) > 1 else f"the only evaluated step ({chosen[1]['step']})"
             )
+        row_metric = row.metric or table.metric
         for column in table.columns:
             path, metrics = chosen
             cell_selection = selection
+            numbers = dict.fromkeys(NUMBER_COLUMNS)
             if column == "best_avg_step":
-                ours, grader, decoding = float(metrics["step"]), None, None
+                ours, cell_grader, decoding = float(metrics["step"]), None, None
             elif column == "avg":
                 # The mean of the row's benchmark columns at the row's checkpoint (None if one did not run).
-                ours = row_average(metrics, value_columns, row.metric or table.metric)
-                grader, decoding = metrics.get("grader"), f"mean of {len(value_columns)} columns"
+                ours = row_average(metrics, value_columns, row_metric)
+                cell_grader, decoding = metrics.get("grader"), f"mean of {len(value_columns)} columns"
             else:
                 if table.selection == "best_per_benchmark" and row.step is None and not row.highest:
-                    found = best_for_benchmark(files, column)
+                    found = best_for_benchmark(files, column, selection_grader)
                     if found is not None:
                         path, metrics = found
                     cell_selection = f"best {TITLES[column]}"
-                ours, grader, decoding = cell_value(metrics, column, row.metric or table.metric)
+                ours, cell_grader, decoding = cell_value(metrics, column, row_metric)
+            if row_metric == "accuracy" and column != "best_avg_step" and ours is not None:
+                theirs = theirs_row.get(column)
+                ours, cell_grader, numbers = comparable_numbers(
+                    path, metrics, column, value_columns, theirs, grader, bootstrap
+                )
             records.append(
                 {
                     **base,
@@ -552,12 +606,14 @@ def build_table(
                     "step": metrics["step"],
                     "paper_step": row.step,
                     "selection": cell_selection,
-                    "grader": grader,
+                    "grader": cell_grader,
                     "decoding": decoding,
                     "scale": scale,
                     "config_hash": (config_hashes or {}).get(row.run or "", ""),
                     "metrics_file": str(path),
                     "note": _icl_note(metrics),
+                    **numbers,
+                    **manifest.table_columns(metrics.get("manifest")),
                 }
             )
     return records
@@ -581,7 +637,15 @@ def table_markdown(records: Sequence[Mapping[str, Any]], number: int, scale: str
     lines = [
         title,
         "",
-        f"Each cell: ours (paper, difference); {metric[table.metric]}. Step: the checkpoint of the row "
+        f"Each cell: ours (paper, difference); {metric[table.metric]}."
+        + (
+            " Graded as the paper graded (`grader` column of the CSV; the strict grader's number and the disagreements"
+            " are there too); ±: half-width of the 95 % bootstrap interval over problems; ns: the paper's number"
+            " lies inside it (difference not significant)."
+            if table.metric == "accuracy"
+            else ""
+        )
+        + " Step: the checkpoint of the row "
         + (
             "(best per benchmark: each cell's own step in brackets)."
             if table.selection == "best_per_benchmark"
@@ -604,8 +668,10 @@ def table_markdown(records: Sequence[Mapping[str, Any]], number: int, scale: str
         else:
             parts = []
             for cell in cells:
-                text = f"{_fmt(cell['ours'])} ({_fmt(cell['paper'])}"
-                text += f", {cell['diff']:+.1f})" if cell["diff"] is not None else ")"
+                spread = half_width_text(cell.get("ci_low"), cell.get("ci_high"))
+                text = f"{_fmt(cell['ours'])}{spread} ({_fmt(cell['paper'])}"
+                mark = " ns" if cell.get("significant_vs_paper") is False else ""
+                text += f", {cell['diff']:+.1f}{mark})" if cell["diff"] is not None else ")"
                 if table.selection == "best_per_benchmark" and cell["column"] not in ("avg", "best_avg_step"):
                     text += f" [{cell['step']}]"
                 parts.append(text)

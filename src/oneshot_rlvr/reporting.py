@@ -234,7 +234,7 @@ def _cell(value: float | None) -> str:
     return "not run" if value is None else f"{value:.1f}"
 
 
-def _half(low: Any, high: Any) -> str:
+def half_width_text(low: Any, high: Any) -> str:
     return "" if low is None or high is None or low == "" else f" ±{(float(high) - float(low)) / 2:.1f}"
 
 
@@ -245,7 +245,7 @@ def _table1_cell(record: Mapping[str, Any]) -> str:
         ours = "not run"
     else:
         ours = f"{record['ours']:.1f}" + ("*" if record.get("significant_vs_base") else "")
-        ours += _half(record.get("ci_low"), record.get("ci_high"))
+        ours += half_width_text(record.get("ci_low"), record.get("ci_high"))
     paper = "–" if record["paper"] is None else f"{record['paper']:.1f}"
     if record.get("significant_vs_paper") is False:
         paper += " ns"
@@ -309,7 +309,7 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
         def last(record: Mapping[str, Any]) -> str:
             if record.get("last_ours") is None:
                 return "not run"
-            return f"{record['last_ours']:.1f}" + _half(record.get("last_ci_low"), record.get("last_ci_high"))
+            return f"{record['last_ours']:.1f}" + half_width_text(record.get("last_ci_low"), record.get("last_ci_high"))
 
         lines += [
             "At the last evaluated step (a fixed step, no best-checkpoint selection), graded as above "
@@ -401,17 +401,21 @@ def subject_key(subject: str) -> str:
     return subject.strip().lower().replace(" & ", "_and_").replace(" ", "_")
 
 
-def best_for_benchmark(metric_files: Sequence[Path], benchmark: str) -> tuple[Path, dict[str, Any]] | None:
-    """The checkpoint with the best accuracy on one benchmark (Table 3's rule); ties go to the earlier step."""
+def best_for_benchmark(
+    metric_files: Sequence[Path], benchmark: str, grader: str | None = None
+) -> tuple[Path, dict[str, Any]] | None:
+    """The checkpoint with the best accuracy on one benchmark (Table 3's rule); ties go to the earlier step.
+    Under `grader` when given (comparison.grader_accuracy), else under the configured grader."""
     best: tuple[float, int, Path, dict[str, Any]] | None = None
     for path in metric_files:
         metrics = load_metrics(path)
         bench = metrics["benchmarks"].get(benchmark, {})
         if bench.get("status") != "ok":
             continue
-        key = (bench["accuracy"], -int(metrics["step"]))
+        accuracy = bench["accuracy"] if grader is None else comparison.grader_accuracy(bench, grader)[0]
+        key = (accuracy, -int(metrics["step"]))
         if best is None or key > (best[0], -best[1]):
-            best = (bench["accuracy"], int(metrics["step"]), Path(path), metrics)
+            best = (accuracy, int(metrics["step"]), Path(path), metrics)
     return None if best is None else (best[2], best[3])
 
 

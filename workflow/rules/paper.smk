@@ -36,6 +36,8 @@ rule report_paper_table:
         hashes=paper_table_hash_args,
         eval_dir=EVAL_DIR,
         scale=config["report"]["scale"],
+        grader=config["report"].get("paper_grader", "qwen_eval"),
+        resamples=config["report"].get("bootstrap_resamples", 10000),
     log:
         "logs/report_paper_table/table{number}.log",
     conda:
@@ -46,7 +48,8 @@ rule report_paper_table:
         runtime=30,
     shell:
         "oneshot-rlvr report-table --table {wildcards.number:q} --eval-dir {params.eval_dir:q} {params.runs:q}"
-        " {params.hashes:q} --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
+        " {params.hashes:q} --grader {params.grader:q} --resamples {params.resamples:q}"
+        " --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
 
 
 # Table 2 and Tables 21-42: one card per named example, from DSR-sub and the ranking (oneshot_rlvr.paper_cards).
