@@ -12,6 +12,7 @@ problem (our evaluation) this equals the mean over all responses, i.e. the table
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,8 +87,6 @@ def outcomes_from_rows(rows: Sequence[Mapping[str, Any]], grader: str | None = N
 def read_outcomes(metrics_path: Path, benchmark: str, grader: str | None = None) -> Outcomes | None:
     """The outcomes of one benchmark of an evaluation (metrics.json), from the responses file beside it, or None
     when the benchmark did not run or its responses file is gone (the table then shows no interval)."""
-    from oneshot_rlvr.io import read_jsonl
-
     try:
         metrics = json.loads(Path(metrics_path).read_text())
     except (OSError, ValueError):
@@ -98,10 +97,22 @@ def read_outcomes(metrics_path: Path, benchmark: str, grader: str | None = None)
     responses = Path(metrics_path).parent / str(bench["responses_file"])
     if not responses.is_file():
         return None
+    stat = responses.stat()
+    return _responses_outcomes(str(responses), (stat.st_mtime_ns, stat.st_size), grader)
+
+
+@functools.lru_cache(maxsize=256)
+def _responses_outcomes(responses: str, version: tuple[int, int], grader: str | None) -> Outcomes:
+    """A responses file's outcomes, read once per report (a table reads a file for its cell, the average, the
+    last step and the paired difference); the file's modification time and size key the cache."""
+    from oneshot_rlvr.io import read_jsonl
+
     try:
-        return outcomes_from_rows(read_jsonl(responses), grader)
+        return outcomes_from_rows(read_jsonl(Path(responses)), grader)
     except IntervalError as error:
         raise IntervalError(f"{responses}: {error}") from None
+    except ValueError as error:  # a malformed line: read_jsonl names the file and line
+        raise IntervalError(str(error)) from None
 
 
 def _resampled_means(means: np.ndarray, rng: np.random.Generator, resamples: int) -> np.ndarray:
