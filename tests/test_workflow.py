@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 import subprocess
@@ -84,17 +85,34 @@ def test_miniature_reproduce_table1_end_to_end(tmp_path, shared_data):
     columns = ["math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25", "avg", "arc_e", "arc_c"]
     assert [r["row"] for r in table[:: len(columns)]] == rows
     assert all([r["column"] for r in table[i * 9 : i * 9 + 9]] == columns for i in range(len(rows)))
+    def accuracy(bench, grader):
+        return bench["accuracy_by_grader"].get(grader, bench["accuracy"])
+
     for record in table:
-        # Provenance: every number is the rounded value of the metrics file it names.
+        # Provenance: every number is the rounded value of the metrics file it names: `ours` under the paper's
+        # grader (qwen_eval; ARC: letter), `ours_strict` under the configured one.
         metrics = json.loads((workdir / record["metrics_file"]).read_text())
         assert str(metrics["step"]) == record["step"]
-        if record["column"] == "avg":
-            expected = sum(metrics["benchmarks"][c]["accuracy"] for c in columns[:6]) / 6
-        else:
-            expected = metrics["benchmarks"][record["column"]]["accuracy"]
-        assert float(record["ours"]) == round(expected, 1)
+        for key, grader in (("ours", "qwen_eval"), ("ours_strict", "default")):
+            if record["column"] == "avg":
+                expected = sum(accuracy(metrics["benchmarks"][c], grader) for c in columns[:6]) / 6
+            else:
+                expected = accuracy(metrics["benchmarks"][record["column"]], grader)
+            assert float(record[key]) == round(expected, 1)
+        assert float(record["ci_low"]) <= float(record["ours"]) <= float(record["ci_high"])
+        assert int(record["n_problems"]) > 0 and record["git_commit"] == metrics["manifest"]["git_commit"]
         assert record["scale"] == "miniature"
         assert record["step"] in (("0",) if record["row"] == "base" else ("1", "2"))
+        assert record["last_step"] == ("0" if record["row"] == "base" else "2")
+    # Every metrics.json records what produced it.
+    produced = json.loads((workdir / table[0]["metrics_file"]).read_text())["manifest"]
+    assert {"packages", "python", "device", "git_commit", "git_dirty", "seeds", "config_hash"} <= set(produced)
+    assert set(produced["data_checksums"]) == set(columns) - {"avg"} and produced["wall_time_s"] > 0
+    assert produced["data_checksums"]["math500"] == hashlib.sha256(
+        (workdir / "resources" / "data" / "benchmarks" / "math500" / "test.jsonl").read_bytes()
+    ).hexdigest()
+    trained = json.loads((workdir / [r for r in table if r["row"] == "pi1"][0]["metrics_file"]).read_text())
+    assert trained["manifest"]["seeds"] == {"evaluation": 0, "training": 1}
     markdown = (workdir / "reports" / "table1.md").read_text()
     assert "MINIATURE" in markdown and "| pi13 |" in markdown
     assert "(73.6)" in markdown  # the paper's pi13 MATH500 beside ours

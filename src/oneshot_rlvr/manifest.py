@@ -165,8 +165,8 @@ def format_manifest(manifest: Mapping[str, Any], title: str = "") -> str:
 
 def table_columns(manifest: Mapping[str, Any] | None) -> dict[str, Any]:
     """The manifest fields a table row's CSV carries (the full manifest: `oneshot-rlvr manifest <metrics_file>`)."""
-    manifest = manifest or {}
-    packages = manifest.get("packages") or {}
+    manifest = manifest if isinstance(manifest, Mapping) else {}
+    packages = manifest.get("packages") if isinstance(manifest.get("packages"), Mapping) else {}
     device = manifest.get("device") or {}
     return {
         "git_commit": manifest.get("git_commit", ""),
