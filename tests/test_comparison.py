@@ -240,3 +240,19 @@ def test_the_other_accuracy_tables_compare_the_same_way(tmp_path):
         paper_tables.build_table(19, {"dsr_sub_format_reward": [metrics]}, "paper"), "dsr_sub_format_reward"
     )
     assert lengths["math500"]["ours"] == 3.0 and lengths["math500"]["ci_low"] is None
+
+
+def test_bad_report_input_is_one_line_exit_2(tmp_path, capsys):
+    metrics = write_evaluation(tmp_path / "e", "pi1", 2, {"math500": DISAGREEING})
+    out = ["--md", str(tmp_path / "t.md"), "--csv", str(tmp_path / "t.csv")]
+    assert cli.main(["report-table1", "--metrics", f"pi1={metrics}", "--seeds", "pi1=1,x", *out]) == 2
+    assert "--seeds pi1=1,x: comma-separated integers" in capsys.readouterr().err
+    assert not (tmp_path / "t.md").exists()
+    assert cli.main(["manifest", str(tmp_path / "missing.json")]) == 2
+    assert capsys.readouterr().err.strip().endswith("missing.json does not exist")
+    broken = tmp_path / "b" / "metrics.json"
+    broken.parent.mkdir()
+    broken.write_text(metrics.read_text())
+    (broken.parent / "math500.jsonl").write_text('{"id": "1", "correct": true}\n{broken\n')
+    assert cli.main(["report-table1", "--metrics", f"pi1={broken}", *out]) == 2
+    assert "math500.jsonl:2: malformed JSON line" in capsys.readouterr().err
