@@ -441,6 +441,7 @@ def table3(
         for column in TABLE3_COLUMNS:
             source = best_aime if column == "aime24" else best_math
             ours = grader = decoding = step = path = None
+            produced = manifest.table_columns(None if source is None else source[1].get("manifest"))
             if source is not None:
                 path, metrics = source
                 step = metrics["step"]
@@ -466,6 +467,7 @@ def table3(
                     "scale": scale,
                     "config_hash": (config_hashes or {}).get(row_name, ""),
                     "metrics_file": "" if path is None else str(path),
+                    **produced,
                 }
             )
     return records
