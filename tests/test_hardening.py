@@ -474,8 +474,9 @@ def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
     by_program: dict[str, list[list[str]]] = {}
     for call in calls:
         by_program.setdefault(call[1] if call[0] == "oneshot-rlvr" else call[0], []).append(call)
-    (fetch,) = by_program["fetch-data"]
-    assert argument(fetch, "--local-data-dir") == HOSTILE_LOCAL and argument(fetch, "--dest-dir") == HOSTILE_DATA
+    assert by_program["fetch-data"]  # the data files and the ICL demonstrations
+    for fetch in by_program["fetch-data"]:
+        assert argument(fetch, "--local-data-dir") == HOSTILE_LOCAL and argument(fetch, "--dest-dir") == HOSTILE_DATA
     (build,) = by_program["build-tiny-model"]
     assert argument(build, "--out") == HOSTILE_TINY and argument(build, "--data-dir") == HOSTILE_DATA
     (rank,) = by_program["rank"]
