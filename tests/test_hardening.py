@@ -697,13 +697,13 @@ def test_strip_string_number_rule_is_unchanged(text):
 def test_long_pairs_are_graded_in_workers_not_in_process(monkeypatch):
     """A pair longer than MAX_ANSWER_CHARS is never normalised in the calling process."""
     calls = []
-    real_equal = grading._equal
+    real_equal = grading.dispatch.pair_equal
 
     def spy(pred, gold, mode, allow_slow):
         calls.append((len(pred), len(gold), allow_slow))
         return real_equal(pred, gold, mode, allow_slow)
 
-    monkeypatch.setattr(grading, "_equal", spy)
+    monkeypatch.setattr(grading.dispatch, "pair_equal", spy)
     verdicts = grading.grade_many(["\\boxed{2}", "\\boxed{3}"], ["2", "1" * 5000], mode="qwen_eval", workers=1)
     assert verdicts[0].correct and not verdicts[1].correct
     assert calls == [(1, 1, False)]  # only the short pair in-process; the long one went to a worker

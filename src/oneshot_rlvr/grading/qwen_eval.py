@@ -1,0 +1,314 @@
+"""The authors' evaluation grader (``qwen_eval``), re-implemented from ``Qwen2.5-Eval/evaluation``.
+
+Read beside the original (reference §4.4-4.5): :func:`extract_answer` and :func:`strip_string` follow
+``parser.py``; :func:`math_equal`, :func:`symbolic_equal` and their helpers follow ``grader.py``.  The pebble
+pool's 3-s timeout per pair is :data:`TIMEOUT_S`.  Known differences: no ``word2number`` conversion (only a
+few number words), a shorter unit-word list, unit stripping is always applied (the original skips it for
+minerva_math), sympy's ANTLR ``parse_latex`` is not used (``latex2sympy2_extended`` is), and the symbolic
+steps raise :class:`NeedSlow` in-process so that they run in a killable worker.  sympy and latex2sympy2 are
+imported where they are called (about a second to load), so only the workers pay for them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from oneshot_rlvr.grading.latex import fix_a_slash_b, fix_fracs, fix_sqrt
+from oneshot_rlvr.grading.limits import NeedSlow
+from oneshot_rlvr.grading.numbers import rational
+
+#: evaluate.py's ``pebble`` pool gave each pair 3 s.
+TIMEOUT_S = 3.0
+
+# --------------------------------------------------------------------------------------------
+# parser.py: extraction and strip_string
+# --------------------------------------------------------------------------------------------
+
+_BRACE_RE = re.compile(r"[{}]")
+_NUMBER_RE = re.compile(r"-?\d*\.?\d+")
+
+
+def extract_answer(text: str) -> str:
+    """The authors' lenient extraction chain (reference §4.4), before ``strip_string``."""
+    text = text.replace("\u043a\u0438", "")
+    pred: str
+    if "final answer is $" in text and "$. I hope" in text:
+        pred = text.split("final answer is $", 1)[1].split("$. I hope", 1)[0].strip()
+    elif "boxed" in text:
+        after = text[text.rfind("boxed") + len("boxed") :]
+        if not after:
+            return ""
+        if after[0] == "{":
+            depth = 0
+            end = len(after)
+            for brace in _BRACE_RE.finditer(after):
+                depth += 1 if brace.group() == "{" else -1
+                if depth == 0:
+                    end = brace.start()
+                    break
+            pred = after[1:end]  # unclosed: the rest of the text, like the original
+        else:
+            pred = after.split("$", 1)[0].strip()
+    elif "he answer is" in text:
+        pred = text[text.rfind("he answer is") + len("he answer is") :].strip()
+    elif "final answer is" in text:
+        pred = text[text.rfind("final answer is") + len("final answer is") :].strip()
+    elif "答案是" in text:
+        pred = text[text.rfind("答案是") + 3 :].strip()
+    else:
+        numbers = _NUMBER_RE.findall(text.replace(",", ""))
+        pred = numbers[-1] if numbers else ""
+    pred = re.sub(r"\n\s*", "", pred)
+    if pred.startswith(":"):
+        pred = pred[1:]
+    if pred.endswith("."):
+        pred = pred[:-1]
+    if pred.endswith("/"):
+        pred = pred[:-1]
+    return pred
+
+
+_UNIT_TEXTS_JOINED = (
+    "east|degree|mph|kmph|ft|m sqaure|m east|sq m|deg|mile|monkey|profit of rs|gm|lb|tile|dm|lt|gain|west|"
+    "no change|men|soldier|excess|inches|noon|percent|gal|kmh|acre|sq|mark|toy|coin|sq . m|gallon|yr|women|"
+    "feet|hr|cu cm|square|rupee|rounds|cubic|cc|mtr|ohm|day|hour|minute|min|second|man|woman|sec|cube|mt|"
+    "sq inch|hectare|unit|cu . m|cm 2|rs .|rs|kg|month|km|m|cm|mm|apple|liter|loss|yard|year|increase|"
+    "decrease|litre|pi sq m|metre|meter|inch"
+)
+#: The unit words strip_string removes (parser.py's ``unit_texts``, shortened; longer units are tried first).
+UNIT_TEXTS = tuple(_UNIT_TEXTS_JOINED.split("|"))
+_UNIT_ALTERNATIVES = "|".join(re.escape(u) for u in sorted(set(UNIT_TEXTS), key=len, reverse=True))
+_UNIT_RE = re.compile(r"(^|\W)(?:" + _UNIT_ALTERNATIVES + r")($|\W)")
+_NUMBER_WORDS = {
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+}
+
+
+def strip_string(text: str, skip_unit: bool = False) -> str:
+    """The authors' ``strip_string`` (approximation, see module docstring)."""
+    text = str(text).strip().replace("\n", "").rstrip(".").replace("\\!", "")
+    text = re.sub(r"\\begin\{array\}\{.*?\}", r"\\begin{pmatrix}", text)
+    text = re.sub(r"\\end\{array\}", r"\\end{pmatrix}", text)
+    text = text.replace("bmatrix", "pmatrix")
+    text = text.replace("tfrac", "frac").replace("dfrac", "frac")
+    text = text.replace("\\neq", "\\ne").replace("\\leq", "\\le").replace("\\geq", "\\ge")
+    text = text.replace("\\left", "").replace("\\right", "").replace("\\{", "{").replace("\\}", "}")
+    stripped = re.sub(r"\\text\{.*?\}$", "", text).strip()
+    if stripped and stripped != text:
+        text = stripped
+    if not skip_unit:
+        for _ in range(2):
+            text = _UNIT_RE.sub(r"\1\2", text)
+    text = text.replace("^{\\circ}", "").replace("^\\circ", "")
+    text = text.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
+    if text.strip().lower() in _NUMBER_WORDS:
+        text = _NUMBER_WORDS[text.strip().lower()]
+    text = re.sub(r"\\text\{(.*?)\}", r"\1", text)
+    for key in ("x=", "y=", "z=", "x\\in", "y\\in", "z\\in", "x\\to", "y\\to", "z\\to"):
+        text = text.replace(key, "")
+    text = text.replace("\\emptyset", "{}").replace("(-\\infty,\\infty)", "\\mathbb{R}")
+    text = text.replace("\\%", "").replace("%", "")
+    text = text.replace(" .", " 0.").replace("{.", "{0.")
+    if text.startswith("{") and text.endswith("}") and text.isalnum() is False and text[1:-1].isalnum():
+        text = text[1:-1]
+    if text.startswith("(") and text.endswith(")") and text[1:-1].isalnum():
+        text = text[1:-1]
+    if text.startswith("[") and text.endswith("]") and text[1:-1].isalnum():
+        text = text[1:-1]
+    for key in ("infinity", "inf"):
+        if key in text and "\\infty" not in text:
+            text = text.replace(key, "\\infty")
+    text = text.replace("+\\inity", "\\infty")
+    text = text.replace("and", "").replace("\\mathbf", "")
+    text = re.sub(r"\\mbox\{.*?\}", "", text)
+    text = text.replace("'", "").replace('"', "")
+    if "j" in text and "i" not in text:
+        text = text.replace("j", "i")
+    # (?<!\d): a match starts where a run of digits starts; without it every digit of a long run retries the
+    # run, which is quadratic in its length (same matches, since a match can only begin at a run's start).
+    text = re.sub(r"(?<!\d)(\d+)\.0*([^\d])", r"\1\2", text)
+    text = re.sub(r"(?<!\d)(\d+)\.0*$", r"\1", text)
+    if not text:
+        return text
+    if text[0] == ".":
+        text = "0" + text
+    pieces = text.split("=")
+    if len(pieces) == 2 and len(pieces[0]) <= 2:
+        text = pieces[1]
+    text = fix_sqrt(text)
+    text = text.replace(" ", "")
+    text = fix_fracs(text)
+    return fix_a_slash_b(text)
+
+
+# --------------------------------------------------------------------------------------------
+# grader.py: math_equal and symbolic_equal
+# --------------------------------------------------------------------------------------------
+
+
+def parse_digits(text: str) -> float | None:
+    text = re.sub(",", "", str(text))
+    try:
+        return float(text)
+    except ValueError:
+        if text.endswith("%"):
+            text = text[:-1].rstrip("\\")
+            try:
+                return float(text) / 100
+            except ValueError:
+                return None
+    return None
+
+
+def choice_answer_clean(pred: str) -> str:
+    pred = pred.strip("\n").rstrip(".").rstrip("/").strip(" ").lstrip(":")
+    found = re.findall(r"\b(A|B|C|D|E)\b", pred.upper())
+    if found:
+        pred = found[-1]
+    return pred.strip().strip(".")
+
+
+def symbolic_equal(a_text: str, b_text: str, allow_slow: bool) -> bool:
+    a_val, b_val = rational(a_text), rational(b_text)
+    if a_val is not None and b_val is not None:
+        return a_val == b_val or math.isclose(float(a_val), float(b_val), rel_tol=1e-4)
+    if not allow_slow:
+        raise NeedSlow
+    import sympy
+
+    def _parse(text: str):
+        try:
+            from latex2sympy2_extended import latex2sympy
+
+            return latex2sympy(text)
+        except Exception:
+            pass
+        try:
+            from sympy.parsing.sympy_parser import parse_expr
+
+            return parse_expr(text.replace("^", "**"))
+        except Exception:
+            return text
+
+    a, b = _parse(a_text), _parse(b_text)
+    try:
+        if str(a) == str(b) or a == b:
+            return True
+    except Exception:
+        pass
+    try:
+        if a.equals(b) or sympy.simplify(a - b) == 0:
+            return True
+    except Exception:
+        pass
+    try:
+        if isinstance(a, sympy.Eq) and isinstance(b, sympy.Eq):
+            if abs(a.lhs - a.rhs).equals(abs(b.lhs - b.rhs)):
+                return True
+    except Exception:
+        pass
+    try:
+        if math.isclose(float(sympy.N(a)), float(sympy.N(b)), rel_tol=1e-4):
+            return True
+    except Exception:
+        pass
+    try:
+        if a.shape == b.shape:
+            if a.applyfunc(lambda x: round(x, 3)).equals(b.applyfunc(lambda x: round(x, 3))):
+                return True
+    except Exception:
+        pass
+    return False
+
+
+def str_to_pmatrix(text: str) -> str:
+    text = text.strip()
+    rows = re.findall(r"\{.*,.*\}", text)
+    out = []
+    for row in rows:
+        row = row.strip("{}").replace(",", "\\")
+        out.append("\\begin{pmatrix}" + row + "\\end{pmatrix}")
+    return ", ".join(out) if out else text
+
+
+def math_equal(pred: str, ref: str, allow_slow: bool, depth: int = 0) -> bool:
+    if depth > 8:
+        return False
+    pred, ref = str(pred).strip(), str(ref).strip()
+    if pred.lower() == ref.lower():
+        return True
+    if ref in ("A", "B", "C", "D", "E") and choice_answer_clean(pred) == ref:
+        return True
+    pred_num, ref_num = parse_digits(pred), parse_digits(ref)
+    if pred_num is not None and ref_num is not None:
+        for item in (ref_num / 100, ref_num, ref_num * 100):
+            try:
+                if math.isclose(item, pred_num, rel_tol=1e-4):
+                    return True
+            except Exception:
+                continue
+        return False
+    if not pred:
+        return False
+    if "pmatrix" in pred and "pmatrix" not in ref:
+        ref = str_to_pmatrix(ref)
+    pred_str, ref_str = pred, ref
+    if (pred.startswith("[") and pred.endswith("]") and not ref.startswith("(")) or (
+        pred.startswith("(") and pred.endswith(")") and not ref.startswith("[")
+    ):
+        pred_str, ref_str = pred.strip("[]()"), ref.strip("[]()")
+    for char in "{}()":
+        pred_str, ref_str = pred_str.replace(char, ""), ref_str.replace(char, "")
+    if pred_str.lower() == ref_str.lower():
+        return True
+    bracket = re.compile(r"(\(|\[).+(\)|\])")
+    if bracket.fullmatch(pred) and bracket.fullmatch(ref):
+        pred_parts, ref_parts = pred[1:-1].split(","), ref[1:-1].split(",")
+        if len(pred_parts) == len(ref_parts) and all(
+            math_equal(p, r, allow_slow, depth + 1) for p, r in zip(pred_parts, ref_parts, strict=False)
+        ):
+            return True
+    if pred.startswith("\\begin{pmatrix}") and ref.startswith("\\begin{pmatrix}"):
+        if pred.endswith("\\end{pmatrix}") and ref.endswith("\\end{pmatrix}"):
+            pred_rows = pred[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")].split("\\\\")
+            ref_rows = ref[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")].split("\\\\")
+            if len(pred_rows) == len(ref_rows):
+                pred_cells = [row.split("&") for row in pred_rows]
+                ref_cells = [row.split("&") for row in ref_rows]
+                if all(len(p) == len(r) for p, r in zip(pred_cells, ref_cells, strict=False)) and all(
+                    math_equal(pc, rc, allow_slow, depth + 1)
+                    for p, r in zip(pred_cells, ref_cells, strict=False)
+                    for pc, rc in zip(p, r, strict=False)
+                ):
+                    return True
+    if pred.count("=") == 1 and ref.count("=") == 1:
+        pred_eq = "{} - ({})".format(*(part.strip() for part in pred.split("=")))
+        ref_eq = "{} - ({})".format(*(part.strip() for part in ref.split("=")))
+        if symbolic_equal(pred_eq, ref_eq, allow_slow) or symbolic_equal(f"-({pred_eq})", ref_eq, allow_slow):
+            return True
+    elif pred.count("=") == 1 and len(pred.split("=")[0].strip()) <= 2 and "=" not in ref:
+        if math_equal(pred.split("=")[1], ref, allow_slow, depth + 1):
+            return True
+    elif ref.count("=") == 1 and len(ref.split("=")[0].strip()) <= 2 and "=" not in pred:
+        if math_equal(pred, ref.split("=")[1], allow_slow, depth + 1):
+            return True
+    return symbolic_equal(pred, ref, allow_slow)
+
+
+def is_equal(pred: str, gold: str, allow_slow: bool) -> bool:
+    """``math_equal`` of both sides after ``strip_string``, as ``math_eval.py`` applies it to prediction and
+    ground truth; raises :class:`NeedSlow` when only sympy can tell and ``allow_slow`` is False."""
+    return math_equal(strip_string(pred), strip_string(gold), allow_slow)
