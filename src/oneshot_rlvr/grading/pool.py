@@ -143,7 +143,7 @@ class _Pool:
     def pids(self) -> list[int]:
         return [w.pid for w in self.workers if w.alive()]
 
-    def _start(self) -> _Worker | None:
+    def start_worker(self) -> _Worker | None:
         try:
             worker = _Worker()
         except Exception:
@@ -151,7 +151,7 @@ class _Pool:
         self.workers.append(worker)
         return worker
 
-    def _drop(self, worker: _Worker) -> None:
+    def drop(self, worker: _Worker) -> None:
         worker.kill()
         if worker in self.workers:
             self.workers.remove(worker)
@@ -159,86 +159,105 @@ class _Pool:
     def run(self, tasks: list[tuple[str, str, str]], workers: int, timeout_s: float, on_done=None):
         """``(correct, timed_out)`` for each task, in order.  The timeout counts from when the task
         reaches a ready worker; killed workers are replaced in the background."""
-        results: list[tuple[bool, bool] | None] = [None] * len(tasks)
-        wanted = max(1, min(workers, len(tasks)))
         for worker in list(self.workers):
             if not worker.alive():
-                self._drop(worker)
-        idle = [w for w in self.workers if w.ready]
-        starting = {w.reader: w for w in self.workers if not w.ready}
-        while len(idle) + len(starting) < wanted:
-            worker = self._start()
-            if worker is None:
-                break
-            starting[worker.reader] = worker
-        pending = list(range(len(tasks) - 1, -1, -1))
-        busy: dict[Any, tuple[_Worker, int, float]] = {}
-        start_failures = 0
-
-        def finish(index: int, outcome: tuple[bool, bool]) -> None:
-            results[index] = outcome
-            if on_done is not None:
-                on_done()
-
-        def replace(worker: _Worker) -> None:
-            nonlocal start_failures
-            self._drop(worker)
-            if pending and len(idle) + len(starting) + len(busy) < wanted:
-                fresh = self._start()
-                if fresh is None:
-                    start_failures += 1
-                else:
-                    starting[fresh.reader] = fresh
-
-        while pending or busy:
-            while pending and idle:
-                worker = idle.pop()
-                index = pending.pop()
-                try:
-                    worker.writer.send(tasks[index])
-                except Exception:
-                    pending.append(index)
-                    replace(worker)
-                    continue
-                busy[worker.reader] = (worker, index, time.monotonic() + timeout_s)
-            if not busy and not starting:
-                break  # no worker could be started: give up on the rest
-            now = time.monotonic()
-            deadlines = [deadline for _, _, deadline in busy.values()]
-            deadlines += [w.started + _WORKER_START_TIMEOUT_S for w in starting.values()]
-            wait_for = max(0.0, min(deadlines) - now)
-            for conn in wait(list(busy) + list(starting), timeout=wait_for):
-                if conn in starting:
-                    worker = starting.pop(conn)
-                    if worker.take_ready():
-                        idle.append(worker)
-                    else:
-                        start_failures += 1
-                        replace(worker)
-                    continue
-                worker, index, _ = busy.pop(conn)
-                try:
-                    finish(index, (bool(conn.recv()), False))
-                    idle.append(worker)
-                except Exception:  # the worker died (e.g. out of memory): wrong, not a timeout
-                    finish(index, (False, False))
-                    replace(worker)
-            now = time.monotonic()
-            for conn in [c for c, (_, _, deadline) in busy.items() if deadline <= now]:
-                worker, index, _ = busy.pop(conn)
-                finish(index, (False, True))
-                replace(worker)
-            for conn in [c for c, w in starting.items() if w.started + _WORKER_START_TIMEOUT_S <= now]:
-                start_failures += 1
-                replace(starting.pop(conn))
-            if start_failures > 3 * wanted + 3:
-                break
-        return [r if r is not None else (False, True) for r in results]
+                self.drop(worker)
+        return _Batch(self, tasks, max(1, min(workers, len(tasks))), timeout_s, on_done).run()
 
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
         self.workers = []
+
+
+class _Batch:
+    """One :meth:`_Pool.run`: the pairs still to send, the workers starting / idle / busy, each pair's outcome."""
+
+    def __init__(self, pool: _Pool, tasks: list[tuple[str, str, str]], wanted: int, timeout_s: float, on_done):
+        self.pool, self.tasks, self.wanted, self.timeout_s, self.on_done = pool, tasks, wanted, timeout_s, on_done
+        self.results: list[tuple[bool, bool] | None] = [None] * len(tasks)
+        self.idle = [w for w in pool.workers if w.ready]
+        self.starting = {w.reader: w for w in pool.workers if not w.ready}
+        while len(self.idle) + len(self.starting) < wanted:
+            worker = pool.start_worker()
+            if worker is None:
+                break
+            self.starting[worker.reader] = worker
+        self.pending = list(range(len(tasks) - 1, -1, -1))
+        self.busy: dict[Any, tuple[_Worker, int, float]] = {}
+        self.start_failures = 0
+
+    def run(self) -> list[tuple[bool, bool]]:
+        while self.pending or self.busy:
+            self._send_pending()
+            if not self.busy and not self.starting:
+                break  # no worker could be started: give up on the rest
+            for conn in wait(list(self.busy) + list(self.starting), timeout=self._wait_s()):
+                self._receive(conn)
+            self._expire(time.monotonic())
+            if self.start_failures > 3 * self.wanted + 3:
+                break
+        return [r if r is not None else (False, True) for r in self.results]
+
+    def _finish(self, index: int, outcome: tuple[bool, bool]) -> None:
+        self.results[index] = outcome
+        if self.on_done is not None:
+            self.on_done()
+
+    def _replace(self, worker: _Worker) -> None:
+        self.pool.drop(worker)
+        if self.pending and len(self.idle) + len(self.starting) + len(self.busy) < self.wanted:
+            fresh = self.pool.start_worker()
+            if fresh is None:
+                self.start_failures += 1
+            else:
+                self.starting[fresh.reader] = fresh
+
+    def _send_pending(self) -> None:
+        while self.pending and self.idle:
+            worker = self.idle.pop()
+            index = self.pending.pop()
+            try:
+                worker.writer.send(self.tasks[index])
+            except Exception:
+                self.pending.append(index)
+                self._replace(worker)
+                continue
+            self.busy[worker.reader] = (worker, index, time.monotonic() + self.timeout_s)
+
+    def _wait_s(self) -> float:
+        """Seconds until the nearest pair deadline or worker start deadline."""
+        deadlines = [deadline for _, _, deadline in self.busy.values()]
+        deadlines += [w.started + _WORKER_START_TIMEOUT_S for w in self.starting.values()]
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def _receive(self, conn) -> None:
+        """A starting worker's ready message, or a busy worker's verdict."""
+        if conn in self.starting:
+            worker = self.starting.pop(conn)
+            if worker.take_ready():
+                self.idle.append(worker)
+            else:
+                self.start_failures += 1
+                self._replace(worker)
+            return
+        worker, index, _ = self.busy.pop(conn)
+        try:
+            self._finish(index, (bool(conn.recv()), False))
+            self.idle.append(worker)
+        except Exception:  # the worker died (e.g. out of memory): wrong, not a timeout
+            self._finish(index, (False, False))
+            self._replace(worker)
+
+    def _expire(self, now: float) -> None:
+        """Kill workers past a pair's deadline (the pair timed out) or past the start deadline."""
+        for conn in [c for c, (_, _, deadline) in self.busy.items() if deadline <= now]:
+            worker, index, _ = self.busy.pop(conn)
+            self._finish(index, (False, True))
+            self._replace(worker)
+        for conn in [c for c, w in self.starting.items() if w.started + _WORKER_START_TIMEOUT_S <= now]:
+            self.start_failures += 1
+            self._replace(self.starting.pop(conn))
 
 
 _POOL: _Pool | None = None

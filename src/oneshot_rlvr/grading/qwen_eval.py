@@ -29,6 +29,23 @@ _BRACE_RE = re.compile(r"[{}]")
 _NUMBER_RE = re.compile(r"-?\d*\.?\d+")
 
 
+def _after_last_boxed(text: str) -> str:
+    """Step 2: what follows the last "boxed", brace-matched (unclosed: the rest), or up to a "$" without a brace."""
+    after = text[text.rfind("boxed") + len("boxed") :]
+    if not after:
+        return ""
+    if after[0] != "{":
+        return after.split("$", 1)[0].strip()
+    depth = 0
+    end = len(after)
+    for brace in _BRACE_RE.finditer(after):
+        depth += 1 if brace.group() == "{" else -1
+        if depth == 0:
+            end = brace.start()
+            break
+    return after[1:end]  # unclosed: the rest of the text, like the original
+
+
 def extract_answer(text: str) -> str:
     """The authors' lenient extraction chain (reference §4.4), before ``strip_string``."""
     text = text.replace("\u043a\u0438", "")
@@ -36,20 +53,7 @@ def extract_answer(text: str) -> str:
     if "final answer is $" in text and "$. I hope" in text:
         pred = text.split("final answer is $", 1)[1].split("$. I hope", 1)[0].strip()
     elif "boxed" in text:
-        after = text[text.rfind("boxed") + len("boxed") :]
-        if not after:
-            return ""
-        if after[0] == "{":
-            depth = 0
-            end = len(after)
-            for brace in _BRACE_RE.finditer(after):
-                depth += 1 if brace.group() == "{" else -1
-                if depth == 0:
-                    end = brace.start()
-                    break
-            pred = after[1:end]  # unclosed: the rest of the text, like the original
-        else:
-            pred = after.split("$", 1)[0].strip()
+        pred = _after_last_boxed(text)
     elif "he answer is" in text:
         pred = text[text.rfind("he answer is") + len("he answer is") :].strip()
     elif "final answer is" in text:
@@ -181,6 +185,46 @@ def choice_answer_clean(pred: str) -> str:
     return pred.strip().strip(".")
 
 
+def _parse_symbolic(text: str):
+    """latex2sympy, else sympy's ``parse_expr``, else the text itself (as grader.py's ``_parse``)."""
+    try:
+        from latex2sympy2_extended import latex2sympy
+
+        return latex2sympy(text)
+    except Exception:
+        pass
+    try:
+        from sympy.parsing.sympy_parser import parse_expr
+
+        return parse_expr(text.replace("^", "**"))
+    except Exception:
+        return text
+
+
+def _same_text_or_value(a, b, sympy) -> bool:
+    return str(a) == str(b) or a == b
+
+
+def _difference_is_zero(a, b, sympy) -> bool:
+    return a.equals(b) or sympy.simplify(a - b) == 0
+
+
+def _same_equation(a, b, sympy) -> bool:
+    return isinstance(a, sympy.Eq) and isinstance(b, sympy.Eq) and abs(a.lhs - a.rhs).equals(abs(b.lhs - b.rhs))
+
+
+def _numerically_close(a, b, sympy) -> bool:
+    return math.isclose(float(sympy.N(a)), float(sympy.N(b)), rel_tol=1e-4)
+
+
+def _matrices_close(a, b, sympy) -> bool:
+    return a.shape == b.shape and a.applyfunc(lambda x: round(x, 3)).equals(b.applyfunc(lambda x: round(x, 3)))
+
+
+#: symbolic_equal's checks in grader.py's order; the first that holds decides, an error counts as "no".
+_SYMBOLIC_CHECKS = (_same_text_or_value, _difference_is_zero, _same_equation, _numerically_close, _matrices_close)
+
+
 def symbolic_equal(a_text: str, b_text: str, allow_slow: bool) -> bool:
     a_val, b_val = rational(a_text), rational(b_text)
     if a_val is not None and b_val is not None:
@@ -189,48 +233,13 @@ def symbolic_equal(a_text: str, b_text: str, allow_slow: bool) -> bool:
         raise NeedSlow
     import sympy
 
-    def _parse(text: str):
+    a, b = _parse_symbolic(a_text), _parse_symbolic(b_text)
+    for check in _SYMBOLIC_CHECKS:
         try:
-            from latex2sympy2_extended import latex2sympy
-
-            return latex2sympy(text)
-        except Exception:
-            pass
-        try:
-            from sympy.parsing.sympy_parser import parse_expr
-
-            return parse_expr(text.replace("^", "**"))
-        except Exception:
-            return text
-
-    a, b = _parse(a_text), _parse(b_text)
-    try:
-        if str(a) == str(b) or a == b:
-            return True
-    except Exception:
-        pass
-    try:
-        if a.equals(b) or sympy.simplify(a - b) == 0:
-            return True
-    except Exception:
-        pass
-    try:
-        if isinstance(a, sympy.Eq) and isinstance(b, sympy.Eq):
-            if abs(a.lhs - a.rhs).equals(abs(b.lhs - b.rhs)):
+            if check(a, b, sympy):
                 return True
-    except Exception:
-        pass
-    try:
-        if math.isclose(float(sympy.N(a)), float(sympy.N(b)), rel_tol=1e-4):
-            return True
-    except Exception:
-        pass
-    try:
-        if a.shape == b.shape:
-            if a.applyfunc(lambda x: round(x, 3)).equals(b.applyfunc(lambda x: round(x, 3))):
-                return True
-    except Exception:
-        pass
+        except Exception:
+            continue
     return False
 
 
@@ -244,27 +253,22 @@ def str_to_pmatrix(text: str) -> str:
     return ", ".join(out) if out else text
 
 
-def math_equal(pred: str, ref: str, allow_slow: bool, depth: int = 0) -> bool:
-    if depth > 8:
-        return False
-    pred, ref = str(pred).strip(), str(ref).strip()
-    if pred.lower() == ref.lower():
-        return True
-    if ref in ("A", "B", "C", "D", "E") and choice_answer_clean(pred) == ref:
-        return True
+def _numeric_equal(pred: str, ref: str) -> bool | None:
+    """Step 3: when both are numbers, pred against ref/100, ref, ref*100 (rel_tol 1e-4); None otherwise."""
     pred_num, ref_num = parse_digits(pred), parse_digits(ref)
-    if pred_num is not None and ref_num is not None:
-        for item in (ref_num / 100, ref_num, ref_num * 100):
-            try:
-                if math.isclose(item, pred_num, rel_tol=1e-4):
-                    return True
-            except Exception:
-                continue
-        return False
-    if not pred:
-        return False
-    if "pmatrix" in pred and "pmatrix" not in ref:
-        ref = str_to_pmatrix(ref)
+    if pred_num is None or ref_num is None:
+        return None
+    for item in (ref_num / 100, ref_num, ref_num * 100):
+        try:
+            if math.isclose(item, pred_num, rel_tol=1e-4):
+                return True
+        except Exception:
+            continue
+    return False
+
+
+def _brackets_stripped_equal(pred: str, ref: str) -> bool:
+    """Step 4: equal once the outer brackets (of a different kind) and all braces/parentheses are dropped."""
     pred_str, ref_str = pred, ref
     if (pred.startswith("[") and pred.endswith("]") and not ref.startswith("(")) or (
         pred.startswith("(") and pred.endswith(")") and not ref.startswith("[")
@@ -272,40 +276,76 @@ def math_equal(pred: str, ref: str, allow_slow: bool, depth: int = 0) -> bool:
         pred_str, ref_str = pred.strip("[]()"), ref.strip("[]()")
     for char in "{}()":
         pred_str, ref_str = pred_str.replace(char, ""), ref_str.replace(char, "")
-    if pred_str.lower() == ref_str.lower():
-        return True
-    bracket = re.compile(r"(\(|\[).+(\)|\])")
-    if bracket.fullmatch(pred) and bracket.fullmatch(ref):
-        pred_parts, ref_parts = pred[1:-1].split(","), ref[1:-1].split(",")
-        if len(pred_parts) == len(ref_parts) and all(
-            math_equal(p, r, allow_slow, depth + 1) for p, r in zip(pred_parts, ref_parts, strict=False)
-        ):
-            return True
-    if pred.startswith("\\begin{pmatrix}") and ref.startswith("\\begin{pmatrix}"):
-        if pred.endswith("\\end{pmatrix}") and ref.endswith("\\end{pmatrix}"):
-            pred_rows = pred[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")].split("\\\\")
-            ref_rows = ref[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")].split("\\\\")
-            if len(pred_rows) == len(ref_rows):
-                pred_cells = [row.split("&") for row in pred_rows]
-                ref_cells = [row.split("&") for row in ref_rows]
-                if all(len(p) == len(r) for p, r in zip(pred_cells, ref_cells, strict=False)) and all(
-                    math_equal(pc, rc, allow_slow, depth + 1)
-                    for p, r in zip(pred_cells, ref_cells, strict=False)
-                    for pc, rc in zip(p, r, strict=False)
-                ):
-                    return True
+    return pred_str.lower() == ref_str.lower()
+
+
+_BRACKETED_RE = re.compile(r"(\(|\[).+(\)|\])")
+
+
+def _tuples_equal(pred: str, ref: str, allow_slow: bool, depth: int) -> bool:
+    """Step 5: tuples and intervals element-wise, ignoring the bracket kinds."""
+    if not (_BRACKETED_RE.fullmatch(pred) and _BRACKETED_RE.fullmatch(ref)):
+        return False
+    pred_parts, ref_parts = pred[1:-1].split(","), ref[1:-1].split(",")
+    return len(pred_parts) == len(ref_parts) and all(
+        math_equal(p, r, allow_slow, depth + 1) for p, r in zip(pred_parts, ref_parts, strict=False)
+    )
+
+
+def _pmatrices_equal(pred: str, ref: str, allow_slow: bool, depth: int) -> bool:
+    """Step 6: pmatrix cell by cell."""
+    begin, end = "\\begin{pmatrix}", "\\end{pmatrix}"
+    if not (pred.startswith(begin) and ref.startswith(begin) and pred.endswith(end) and ref.endswith(end)):
+        return False
+    pred_rows = pred[len(begin) : -len(end)].split("\\\\")
+    ref_rows = ref[len(begin) : -len(end)].split("\\\\")
+    if len(pred_rows) != len(ref_rows):
+        return False
+    pred_cells = [row.split("&") for row in pred_rows]
+    ref_cells = [row.split("&") for row in ref_rows]
+    return all(len(p) == len(r) for p, r in zip(pred_cells, ref_cells, strict=False)) and all(
+        math_equal(pc, rc, allow_slow, depth + 1)
+        for p, r in zip(pred_cells, ref_cells, strict=False)
+        for pc, rc in zip(p, r, strict=False)
+    )
+
+
+def _equations_equal(pred: str, ref: str, allow_slow: bool, depth: int) -> bool:
+    """Step 7: two equations as ``lhs - (rhs)`` up to sign, or a short ``x=`` dropped from one side."""
     if pred.count("=") == 1 and ref.count("=") == 1:
         pred_eq = "{} - ({})".format(*(part.strip() for part in pred.split("=")))
         ref_eq = "{} - ({})".format(*(part.strip() for part in ref.split("=")))
-        if symbolic_equal(pred_eq, ref_eq, allow_slow) or symbolic_equal(f"-({pred_eq})", ref_eq, allow_slow):
-            return True
-    elif pred.count("=") == 1 and len(pred.split("=")[0].strip()) <= 2 and "=" not in ref:
-        if math_equal(pred.split("=")[1], ref, allow_slow, depth + 1):
-            return True
-    elif ref.count("=") == 1 and len(ref.split("=")[0].strip()) <= 2 and "=" not in pred:
-        if math_equal(pred, ref.split("=")[1], allow_slow, depth + 1):
-            return True
-    return symbolic_equal(pred, ref, allow_slow)
+        return symbolic_equal(pred_eq, ref_eq, allow_slow) or symbolic_equal(f"-({pred_eq})", ref_eq, allow_slow)
+    if pred.count("=") == 1 and len(pred.split("=")[0].strip()) <= 2 and "=" not in ref:
+        return math_equal(pred.split("=")[1], ref, allow_slow, depth + 1)
+    if ref.count("=") == 1 and len(ref.split("=")[0].strip()) <= 2 and "=" not in pred:
+        return math_equal(pred, ref.split("=")[1], allow_slow, depth + 1)
+    return False
+
+
+def math_equal(pred: str, ref: str, allow_slow: bool, depth: int = 0) -> bool:
+    """grader.py's ``math_equal``: the first of its steps (numbered as in reference §4.5) that holds decides."""
+    if depth > 8:
+        return False
+    pred, ref = str(pred).strip(), str(ref).strip()
+    if pred.lower() == ref.lower():
+        return True
+    if ref in ("A", "B", "C", "D", "E") and choice_answer_clean(pred) == ref:
+        return True
+    numeric = _numeric_equal(pred, ref)
+    if numeric is not None:
+        return numeric
+    if not pred:
+        return False
+    if "pmatrix" in pred and "pmatrix" not in ref:
+        ref = str_to_pmatrix(ref)
+    return (
+        _brackets_stripped_equal(pred, ref)
+        or _tuples_equal(pred, ref, allow_slow, depth)
+        or _pmatrices_equal(pred, ref, allow_slow, depth)
+        or _equations_equal(pred, ref, allow_slow, depth)
+        or symbolic_equal(pred, ref, allow_slow)
+    )
 
 
 def is_equal(pred: str, gold: str, allow_slow: bool) -> bool:
