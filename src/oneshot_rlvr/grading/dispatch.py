@@ -28,6 +28,9 @@ _RESULT_CACHE: OrderedDict[tuple[str, str, str], bool] = OrderedDict()
 
 @dataclass(frozen=True)
 class Verdict:
+    """One graded response: the verdict, the answer it was drawn from (None: nothing extracted), and whether
+    the pair ran out of time (then ``correct`` is False and the pair is counted in ``timeouts``)."""
+
     correct: bool
     extracted: str | None
     timed_out: bool = False

@@ -18,7 +18,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr.grading.equivalence import pair_equal
+from oneshot_rlvr.grading.equivalence import GRADER_MODES, pair_equal
 
 _WORKER_START_TIMEOUT_S = 120.0
 #: Held while the pool runs (and by the verdict cache in dispatch.py): one grading batch at a time per process.
@@ -48,6 +48,10 @@ def worker_main(read_fd: int, write_fd: int) -> None:  # pragma: no cover - runs
         import sympy  # noqa: F401
 
         logging.getLogger("math_verify").setLevel(logging.ERROR)
+        # One untimed pair per mode: the parsers' first use costs ~0.25 s of CPU (latex2sympy builds its ANTLR
+        # parser lazily), which would otherwise eat the timeout of whichever pair came first.
+        for mode in GRADER_MODES:
+            pair_equal("\\frac{x}{2}", "y", mode, allow_slow=True)
         writer.send(("ready", os.getpid()))
         while True:
             message = reader.recv()
