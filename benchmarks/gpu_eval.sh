@@ -3,7 +3,7 @@
 # benchmarks, prompts, stop strings, sampling settings and grader, then compare accuracies and responses.
 #
 # Needs a CUDA GPU and vLLM (pip install -e '.[gpu]'); it cannot run on the CPU-only development machine,
-# where tests/test_evaluation.py::test_vllm_backend_contract_with_fake_vllm checks what our code asks vLLM for.
+# where tests/unit/test_evaluation.py::test_vllm_backend_contract_with_fake_vllm checks what our code asks vLLM for.
 #
 #   benchmarks/gpu_eval.sh [MODEL] [LIMIT]
 #     MODEL  model folder or hub id (default results/models/tiny, built here with config/tiny.yaml if missing;

@@ -1,4 +1,6 @@
-"""Shared fixtures: where the real data lives (../shared/data next to the checkout, or $ONESHOT_RLVR_DATA)."""
+"""Fixtures of the whole suite: where the real data lives (../shared/data next to the checkout, or
+$ONESHOT_RLVR_DATA) and a tiny model. Helpers the test modules import are in tests/helpers/; the Snakemake
+miniature that the end-to-end tests read is in tests/workflow/conftest.py."""
 
 from __future__ import annotations
 
@@ -21,19 +23,6 @@ def shared_data() -> Path:
     if not (path / "dsr_sub" / "dsr_sub.parquet").exists():
         pytest.fail(f"shared data not found at {path}; set ONESHOT_RLVR_DATA to the data folder")
     return path
-
-
-# The miniature made smaller for the Snakemake end-to-end tests (test_workflow, test_slurm); same DAG and code paths.
-WORKFLOW_TEST_OVERRIDES = {
-    "tiny_model": {
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "vocab_size": 1024,
-        "tokenizer_corpus_rows": 400,
-        "warm_start_steps": 30,
-    },
-    "training": {"max_steps": 2, "save_steps": 1, "report_to": "none"},
-}
 
 
 TINY_TEST_SETTINGS = {

@@ -1,32 +1,28 @@
-"""Faults survived and bad input refused (issue 8).
+"""Faults survived and bad input refused.
 
 - Bad input through the command line: one line on stderr naming the file, key or row, exit code 2, and the
   output path not created.
 - Evaluation killed (SIGKILL) mid-benchmark: the re-run generates only the missing batches, and every response
   and metric equals an uninterrupted run's.
-- Snakemake interrupted (SIGINT, SIGTERM, SIGKILL) during the miniature: `--rerun-incomplete` completes it, a
-  further run has nothing to do, and the tables equal those of an uninterrupted run from scratch (determinism).
 
 Training killed at a random moment is tested in test_training.py; a corrupted download through the library in
-test_data.py (here through the command line).
+test_data.py (here through the command line); Snakemake interrupted during the miniature in
+tests/workflow/test_interrupted_workflow.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import WORKFLOW_TEST_OVERRIDES
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data
@@ -241,90 +237,3 @@ def test_killed_evaluation_resumes_with_identical_results(tmp_path, tiny_model, 
     first = json.loads((reference / "metrics.json").read_text())
     second = json.loads((resumed / "metrics.json").read_text())
     assert comparable(first) == comparable(second)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Snakemake interrupted during the miniature; determinism of the whole miniature
-# ----------------------------------------------------------------------------------------------------------
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    shutil.copy(oc.REPO_ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(oc.REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(oc.REPO_ROOT / "config", dest / "config")
-    (dest / "config" / "test.yaml").write_text(yaml.safe_dump(WORKFLOW_TEST_OVERRIDES))
-    return dest
-
-
-def miniature_args(shared_data: Path) -> list[str]:
-    return [
-        "snakemake", "reproduce_table1", "--cores", "2", "--configfile", "config/tiny.yaml", "config/test.yaml",
-        "--config", f"local_data_dir={shared_data}",
-    ]  # fmt: skip
-
-
-def run_until(workdir: Path, args: list[str], ready, sig: int, whole_group: bool) -> None:
-    """Start Snakemake, wait until `ready(workdir)`, then send `sig` to it (or to its whole process group, as a
-    Ctrl-C or a lost machine would) and wait until every process of the group has ended."""
-    process = subprocess.Popen(
-        args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.time() + 600
-    while process.poll() is None and not ready(workdir) and time.time() < deadline:
-        time.sleep(0.2)
-    assert process.poll() is None, "the workflow ended before the interruption"
-    if whole_group:
-        os.killpg(process.pid, sig)
-    else:
-        process.send_signal(sig)
-    process.wait(timeout=300)
-    for _ in range(600):  # jobs Snakemake started end with it (or are killed with the group)
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-        raise AssertionError(f"jobs of the interrupted workflow outlived it ({signal.Signals(sig).name})")
-
-
-def files_under(workdir: Path, pattern: str) -> list[Path]:
-    return list(workdir.glob(pattern))
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and signals")
-def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_path, shared_data):
-    args = miniature_args(shared_data)
-    interrupted = copy_workflow(tmp_path / "interrupted")
-    # Ctrl-C while the first training runs; SIGTERM to Snakemake during the evaluations (it finishes the running
-    # jobs, then stops); SIGKILL of everything (a lost machine) once two more evaluations are done.
-    resume = [*args, "--rerun-incomplete"]
-    run_until(
-        interrupted, args, lambda wd: files_under(wd, "results/runs/*/checkpoints/checkpoint-*"), signal.SIGINT, True
-    )
-    run_until(
-        interrupted, resume, lambda wd: files_under(wd, "logs/evaluate_checkpoint/*/*.log"), signal.SIGTERM, False
-    )
-    evaluated = len(files_under(interrupted, "results/eval/*/*/metrics.json"))
-    run_until(
-        interrupted,
-        resume,
-        lambda wd: len(files_under(wd, "results/eval/*/*/metrics.json")) >= evaluated + 2,
-        signal.SIGKILL,
-        True,
-    )
-    subprocess.run([*args, "--unlock"], cwd=interrupted, capture_output=True, check=True)  # the killed run's lock
-    done = subprocess.run(resume, cwd=interrupted, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-4000:]
-    again = subprocess.run([*args, "-n"], cwd=interrupted, capture_output=True, text=True)
-    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
-
-    # Determinism: the same miniature from scratch, never interrupted, gives the same tables byte for byte.
-    clean = copy_workflow(tmp_path / "clean")
-    result = subprocess.run(args, cwd=clean, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-4000:]
-    for name in ("table1.md", "table1.csv"):
-        assert (interrupted / "reports" / name).read_text() == (clean / "reports" / name).read_text(), name

@@ -1,5 +1,5 @@
 """The paper's figures: inputs per figure, values and reference lines, every figure file on synthetic metrics and
-training logs, and `all_figures` end to end on the Snakemake miniature."""
+training logs. `all_figures` end to end: tests/workflow/test_figures_workflow.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import WORKFLOW_TEST_OVERRIDES
+from helpers.figures import EXPECTED_PANELS, SUBJECT_LABELS, png_panels
+from helpers.metrics import write_fake_metrics
 from PIL import Image
 
 from oneshot_rlvr import cli, figures, training
@@ -19,17 +19,6 @@ from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 PROBLEM = "test/intermediate_algebra/428.json"
 # What the grader extracted at step 0 (unbalanced TeX, which mathtext would reject) and later.
 EXTRACTED = {False: "$\\frac{1", True: "3, 5, 7"}
-SUBJECT_LABELS = {
-    "algebra": "Algebra",
-    "counting_and_probability": "Counting & Probability",
-    "geometry": "Geometry",
-    "intermediate_algebra": "Intermediate Algebra",
-    "number_theory": "Number Theory",
-    "prealgebra": "Prealgebra",
-    "precalculus": "Precalculus",
-}
-
-
 def accuracy_at(run: str, step: int, bench: str) -> float:
     """A distinct, known value per (run, step, benchmark), so tests can check what was drawn."""
     return round(10 + 3 * step + 0.5 * len(run) + 0.25 * ALL_BENCHMARKS.index(bench), 2)
@@ -41,7 +30,6 @@ def write_metrics(root: Path, run: str, step: int) -> Path:
     for bench in ALL_BENCHMARKS:
         accuracy = accuracy_at(run, step, bench)
         benchmarks[bench] = {
-            "status": "ok",
             "accuracy": accuracy,
             "boxed_rate": min(100.0, 50 + 10 * step),
             "mean_response_tokens": 100.0 + step,
@@ -59,9 +47,7 @@ def write_metrics(root: Path, run: str, step: int) -> Path:
             {"id": PROBLEM, "sample": 0, "response": response, "correct": step > 0, "extracted": EXTRACTED[step > 0]},
         ],
     )
-    metrics = {"run": run, "step": step, "benchmarks": benchmarks, "grader": "default"}
-    atomic_write_json(out / "metrics.json", metrics)
-    return out / "metrics.json"
+    return write_fake_metrics(out / "metrics.json", run, step, benchmarks)
 
 
 def write_log(root: Path, run: str, steps: int, objective: str = "verl") -> Path:
@@ -104,23 +90,6 @@ SPECS = {
     "figure15": {"runs": ["pi1"], "base": "base"},
     "figure16": {"runs": ["pi1"]},
 }
-EXPECTED_PANELS = {
-    "figure1": ["MATH500", "average of 6 math benchmarks"],
-    "figure2": [f"{run}: training vs test accuracy" for run in ("pi1", "pi13", "dsr_sub")],
-    "figure4": [
-        "training response length",
-        "entropy of the policy on training rollouts",
-        "evaluation responses with reflection words",
-    ],
-    "figure5": ["MATH500", "6-benchmark average"],
-    "figure6": [f"MATH500 {label}" for label in SUBJECT_LABELS.values()] + ["MATH500 (all)"],
-    **{name: [figures.BENCHMARK_TITLES[key] for key in [*MATH_BENCHMARKS, "avg"]] for name in figures.MODEL_FIGURES},
-    "figure12": ["MATH500", "AIME24 (avg@n)", "6-benchmark average"],
-    "figure15": ["pi1: responses with \\boxed{}", "pi1: test accuracy", "MATH500: accuracy against \\boxed{} share"],
-    "figure16": ["pi1: policy-gradient loss norm", "pi1: training accuracy"],
-}
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> Path:
     """Metrics at steps 2 and 4 of every run the figures above name, the base models at step 0, training logs."""
@@ -142,14 +111,6 @@ def inputs_for(root: Path, name: str, scale: str = "paper") -> figures.FigureInp
     return figures.FigureInputs(
         name, {"base": None, **spec}, figures.load_curves(files), figures.load_train_logs(logs), scale
     )
-
-
-def png_panels(path: Path) -> list[str]:
-    with Image.open(path) as image:
-        image.verify()
-    with Image.open(path) as image:
-        assert image.format == "PNG" and image.size[0] >= 1000 and image.size[1] >= 500, image.size
-        return json.loads(image.info["Panels"])
 
 
 @pytest.mark.parametrize("name", figures.FIGURE_NAMES)
@@ -337,64 +298,3 @@ def test_plot_figure_command(synthetic, tmp_path, capsys):
     bad = ["plot-figure", "--figure", "figure2", "--spec", json.dumps(SPECS["figure2"]), "--png", "x.png"]
     assert cli.main(bad) == 2
     assert "figure2: no metrics files" in capsys.readouterr().err
-
-
-# ----------------------------------------------------------------------------------------------------------
-# End to end: all_figures on the Snakemake miniature
-# ----------------------------------------------------------------------------------------------------------
-
-# Every figure drawn from the same two 2-step runs and the base model, so the miniature stays small.
-E2E_FIGURES = {
-    name: {"runs": ["pi1"] if name in figures.SINGLE_RUN_FIGURES else ["pi1", "pi13"], "base": "base"}
-    for name in figures.FIGURE_NAMES
-}
-E2E_FIGURES["figure3"] |= {"steps": [0, 1, 2]}
-E2E_FIGURES["figure4"] = {"runs": ["pi1", "pi13"], "base": None}
-
-
-@pytest.mark.slow
-def test_all_figures_on_the_miniature(tmp_path, shared_data):
-    from test_workflow import copy_workflow, snakemake
-
-    workdir = copy_workflow(tmp_path / "wf")
-    overrides = {
-        **WORKFLOW_TEST_OVERRIDES,
-        "figures": E2E_FIGURES,
-        "evaluation": {
-            "benchmarks": {
-                name: {"limit": 40 if name == "math500" else 4, **({"n_samples": 1} if name.startswith("a") else {})}
-                for name in ALL_BENCHMARKS
-            }
-        },
-    }
-    (workdir / "config" / "figures-test.yaml").write_text(yaml.safe_dump(overrides))
-    args = ["--configfile", "config/tiny.yaml", "config/figures-test.yaml", "--config", f"local_data_dir={shared_data}"]
-    snakemake(workdir, "all_figures", "--cores", "2", *args)
-
-    outputs = sorted((workdir / "reports" / "figures").glob("figure*"))
-    expected = {f"{name}.{ext}" for name in figures.FIGURE_NAMES for ext in ("png", "pdf")}
-    assert {path.name for path in outputs} == expected
-    for path in outputs:
-        if path.suffix == ".png":
-            panels = png_panels(path)
-            assert panels, path
-            if path.stem in EXPECTED_PANELS and path.stem not in ("figure2", "figure16"):
-                assert panels == EXPECTED_PANELS[path.stem], path
-        else:
-            assert path.read_bytes().startswith(b"%PDF-")
-    with Image.open(workdir / "reports" / "figures" / "figure1.png") as image:
-        assert "MINIATURE" in image.info["Title"]
-    # The evaluated problem of Figure 3 (MATH500 #36, within the limit) is shown at every step.
-    figure3 = png_panels(workdir / "reports" / "figures" / "figure3.png")
-    assert [title.split(":")[0] for title in figure3] == ["step 0", "step 0", "step 1", "step 1", "step 2", "step 2"]
-    assert all("response (extracted" in title for title in figure3[1::2]), figure3
-    log = [json.loads(line) for line in (workdir / "results/runs/pi1/train_log.jsonl").read_text().splitlines()]
-    assert [row["step"] for row in log] == [1, 2] and all(row["run"] == "pi1" for row in log)
-
-    # The report has a caption for every figure.
-    snakemake(workdir, "all_figures", "--report", "reports/report.html", *args)
-    report = (workdir / "reports" / "report.html").read_text()
-    for name in figures.FIGURE_NAMES:
-        assert f"{name}.png" in report
-    again = snakemake(workdir, "all_figures", "-n", *args)
-    assert "Nothing to be done" in again.stdout + again.stderr

@@ -27,6 +27,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers.metrics import write_fake_metrics
+from helpers.workflow import copy_workflow
+from helpers.workflow import snakemake as run_snakemake
 
 from oneshot_rlvr import cli, data, grading, selection
 from oneshot_rlvr import config as oc
@@ -60,16 +63,8 @@ def assert_one_line(code: int, err: str, *fragments: str) -> None:
         assert fragment in lines[0], (fragment, lines[0])
 
 
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(oc.REPO_ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(oc.REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(oc.REPO_ROOT / "config", dest / "config")
-    return dest
-
-
 def snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(["snakemake", *args], cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    return run_snakemake(workdir, *args, check=False, timeout=timeout)
 
 
 def write_history(path: Path, text: str) -> Path:
@@ -78,16 +73,15 @@ def write_history(path: Path, text: str) -> Path:
 
 
 def metrics_file(path: Path, **changes) -> Path:
-    benchmarks = {name: {"status": "ok", "accuracy": 10.0} for name in data.ALL_BENCHMARKS}
-    payload = {"run": "pi1", "step": 2, "benchmarks": benchmarks, "math_average": 10.0}
+    benchmarks = {name: {"accuracy": 10.0} for name in data.ALL_BENCHMARKS}
+    fields = {"math_average": 10.0, "grader": None}
     for key, value in changes.items():
         if key.startswith("bench_"):
             benchmarks["math500"][key[len("bench_") :]] = value
         else:
-            payload[key] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload))  # json writes float("nan") as a bare NaN, as a hand-edited file could
-    return path
+            fields[key] = value
+    # json writes float("nan") as a bare NaN, as a hand-edited file could
+    return write_fake_metrics(path, fields.pop("run", "pi1"), fields.pop("step", 2), benchmarks, **fields)
 
 
 RANKING = "rank\tindex\tscore\n1\t124\t0.5\n2\t267\t0.4\n"
@@ -449,7 +443,7 @@ def argument(call: list[str], option: str) -> str:
 def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
     """Every rule's command (the whole `paper` DAG of the miniature, and collect_history), with hostile values for
     local_data_dir, data_dir, models.<m>.path (built and hub) and a workflow folder whose path holds `$(...)`."""
-    workdir = copy_workflow(tmp_path / "wf x;$(touch X)")
+    workdir = copy_workflow(tmp_path / "wf x;$(touch X)", overrides=None)
     (workdir / "config" / "hostile.yaml").write_text(yaml.safe_dump(hostile_config()))
     configs = ["--configfile", "config/tiny.yaml", "config/hostile.yaml"]
     result = snakemake(workdir, "paper", "-n", "-p", *configs)
@@ -493,7 +487,7 @@ def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
 def test_cheap_rules_run_for_real_on_a_data_folder_named_with_a_payload(tmp_path, shared_data):
     """fetch_data, rank_examples and make_dataset, run by Snakemake, with local_data_dir `my data; touch X` (a real
     copy of the data) and data_dir `res data/$(touch X)/...`: the files arrive, nothing is executed."""
-    workdir = copy_workflow(tmp_path / "wf x;$(touch X)")
+    workdir = copy_workflow(tmp_path / "wf x;$(touch X)", overrides=None)
     shutil.copytree(shared_data, tmp_path / "my data; touch X", ignore=shutil.ignore_patterns("icl"))
     (workdir / "config" / "hostile.yaml").write_text(
         yaml.safe_dump({"local_data_dir": HOSTILE_LOCAL, "data_dir": HOSTILE_DATA})
@@ -521,7 +515,7 @@ def test_cheap_rules_run_for_real_on_a_data_folder_named_with_a_payload(tmp_path
     ids=["run-name", "sweep-range", "duplicate-key"],
 )
 def test_workflow_refuses_hostile_names_naming_the_key(tmp_path, text, message):
-    workdir = copy_workflow(tmp_path / "wf")
+    workdir = copy_workflow(tmp_path / "wf", overrides=None)
     (workdir / "config" / "bad.yaml").write_text(text)
     result = snakemake(workdir, "reproduce_table1", "-n", "--configfile", "config/bad.yaml")
     assert result.returncode != 0
@@ -529,7 +523,7 @@ def test_workflow_refuses_hostile_names_naming_the_key(tmp_path, text, message):
 
 
 def test_workflow_refuses_nested_aliases_fast(tmp_path):
-    workdir = copy_workflow(tmp_path / "wf")
+    workdir = copy_workflow(tmp_path / "wf", overrides=None)
     (workdir / "config" / "bomb.yaml").write_text(BILLION_LAUGHS)
     result = snakemake(workdir, "reproduce_table1", "-n", "--configfile", "config/bomb.yaml", timeout=300)
     assert result.returncode != 0
@@ -543,7 +537,7 @@ def test_readme_gpu_override_works_as_written(tmp_path):
     values as strings, which the workflow types by the schema."""
     readme = (oc.REPO_ROOT / "README.md").read_text()
     (override,) = set(re.findall(r"--config '(training=\{gpus: \d+\})'", readme))
-    workdir = copy_workflow(tmp_path / "wf")
+    workdir = copy_workflow(tmp_path / "wf", overrides=None)
     result = snakemake(workdir, "reproduce_table1", "-n", "-p", "--config", override)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     gpus = int(re.search(r"\d+", override.split(":")[1]).group())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
+from helpers.metrics import write_fake_metrics
 
 from oneshot_rlvr import reporting
 from oneshot_rlvr.data import ALL_BENCHMARKS
@@ -15,15 +15,13 @@ from oneshot_rlvr.data import ALL_BENCHMARKS
 def write_metrics(path: Path, run: str, step: int, scores: dict[str, float | None]) -> Path:
     benchmarks = {
         name: (
-            {"status": "ok", "accuracy": value, "grader": "default", "decoding": "greedy"}
+            {"accuracy": value, "grader": "default", "decoding": "greedy"}
             if value is not None
             else {"status": "not run"}
         )
         for name, value in scores.items()
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"run": run, "step": step, "benchmarks": benchmarks, "grader": "default"}))
-    return path
+    return write_fake_metrics(path, run, step, benchmarks)
 
 
 def scores(math: float, arc: float | None = 50.0) -> dict[str, float | None]:

@@ -1,10 +1,10 @@
 """Training with 2 processes on the CPU (torchrun, gloo): what one process alone cannot show.
 
-* FSDP checkpoints: accelerate enables FSDP only on GPUs, so tests/workers/fsdp_checkpoint.py shards the tiny
+* FSDP checkpoints: accelerate enables FSDP only on GPUs, so tests/unit/workers/fsdp_checkpoint.py shards the tiny
   model with FSDP2 itself (as accelerate's fsdp2_prepare_model does, with our mixed-precision policy) and
   saves through our trainer's calls: the sharded files the Trainer resumes from and the consolidated Hugging
   Face model, checked and marked complete. Here our evaluation's model loader reads the consolidated model.
-* The advantage override and its per-process slice (tests/workers/advantage_slicing.py): a real training step
+* The advantage override and its per-process slice (tests/unit/workers/advantage_slicing.py): a real training step
   of our trainer on 2 processes, checked against an independent computation over both processes' rewards.
 """
 

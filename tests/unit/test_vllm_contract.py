@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # The files of vLLM that the checks read.
 VLLM_FILES = (
     "vllm/__init__.py",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers.workflow import copy_workflow
 
 from oneshot_rlvr.config import REPO_ROOT
 
@@ -44,11 +44,7 @@ def test_lints_are_parsed():
 def test_snakemake_lint_passes(tmp_path, configfiles):
     """No lint at all, at paper scale and in the miniature: every rule has a log and a conda env, no `run:`
     blocks, no globals in shell commands, and functions only in common.smk."""
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
-    shutil.copy(REPO_ROOT / "Snakefile", workdir / "Snakefile")
-    shutil.copytree(REPO_ROOT / "workflow", workdir / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "config", workdir / "config")
+    workdir = copy_workflow(tmp_path / "wf", overrides=None)
     args = ["--configfile", *configfiles] if configfiles else []
     result = subprocess.run(["snakemake", "--lint", *args], cwd=workdir, capture_output=True, text=True)
     output = result.stdout + result.stderr

@@ -18,24 +18,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import WORKFLOW_TEST_OVERRIDES
+from helpers.miniature import CONFIG_FILES, write_suite_config
+from helpers.workflow import copy_workflow
+from helpers.workflow import snakemake as run_in
 
 from oneshot_rlvr.config import REPO_ROOT
 from oneshot_rlvr.training import COMPLETE_MARKER
 
 REQUIRE_ENV = "ONESHOT_RLVR_REQUIRE_SLURM"
 
-# The miniature made smaller for the suite (conftest.WORKFLOW_TEST_OVERRIDES); the DAG and every code path are the same.
-OVERRIDES = {
-    **WORKFLOW_TEST_OVERRIDES,
-    # Fewer problems than the miniature: these tests compare runs, they do not need the benchmarks' size.
-    "evaluation": {
-        "benchmarks": {
-            name: {"limit": 5}
-            for name in ("math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25", "arc_e", "arc_c")
-        }
-    },
-}
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)\.")
 LOCAL_RULES = ["fetch_data", "rank_examples", "make_dataset", "report_table1"]
 GPU_RULES = ["train_grpo", "evaluate_checkpoint"]
@@ -80,17 +71,8 @@ def skip_or_fail(problem: str) -> None:
     pytest.skip(problem)
 
 
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "config", dest / "config")
-    (dest / "config" / "test.yaml").write_text(yaml.safe_dump(OVERRIDES))
-    return dest
-
-
 def run_snakemake(workdir: Path, *args: str, timeout: float = 1200) -> tuple[int, str]:
-    result = subprocess.run(["snakemake", *args], cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    result = run_in(workdir, *args, check=False, timeout=timeout)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -102,14 +84,8 @@ def snakemake(workdir: Path, *args: str, timeout: float = 1200) -> str:
 
 
 def miniature_args(shared_data: Path, *configfiles: str) -> list[str]:
-    return [
-        "--configfile",
-        "config/tiny.yaml",
-        "config/test.yaml",
-        *configfiles,
-        "--config",
-        f"local_data_dir={shared_data}",
-    ]
+    """The config of the suite's miniature (helpers/miniature.py), plus `configfiles`."""
+    return ["--configfile", *CONFIG_FILES, *configfiles, "--config", f"local_data_dir={shared_data}"]
 
 
 def submissions(output: str) -> list[tuple[str, str, Path]]:
@@ -213,15 +189,15 @@ def slurm_cluster():
 
 @pytest.fixture(scope="module")
 def slurm_workdir(slurm_cluster, tmp_path_factory) -> Path:
-    """One copy of the workflow for the module's SLURM runs (the wall-time test reuses the built tiny model)."""
-    return copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
+    """One copy of the workflow for the module's SLURM runs (the wall-time test reuses the built tiny model),
+    configured as the suite's miniature."""
+    return write_suite_config(tmp_path_factory.mktemp("slurm") / "wf")
 
 
 @pytest.mark.slurm
-def test_miniature_on_slurm_equals_local_run(slurm_workdir, tmp_path, shared_data):
-    local = copy_workflow(tmp_path / "local")
-    snakemake(local, "reproduce_table1", "--cores", "2", *miniature_args(shared_data))
-
+def test_miniature_on_slurm_equals_local_run(slurm_workdir, miniature, shared_data):
+    # The local run: the suite's miniature (same config; its `paper` includes reproduce_table1).
+    local = miniature.workdir
     output = snakemake(
         slurm_workdir,
         "reproduce_table1",
@@ -259,15 +235,18 @@ def test_miniature_on_slurm_equals_local_run(slurm_workdir, tmp_path, shared_dat
     slurm_table = table_numbers(slurm_workdir / "reports" / "table1.csv")
     assert slurm_table == table_numbers(local / "reports" / "table1.csv")
     assert len(slurm_table) == 7 * 9
-    responses = sorted(p.relative_to(local) for p in (local / "results" / "eval").rglob("*.jsonl"))
+    # (every response file of the SLURM run: Table 1's evaluations; the local miniature has more runs)
+    responses = sorted(p.relative_to(slurm_workdir) for p in (slurm_workdir / "results" / "eval").rglob("*.jsonl"))
     assert len(responses) == 13 * 8
     for path in responses:
         ours = [json.loads(line)["response"] for line in (slurm_workdir / path).read_text().splitlines()]
         theirs = [json.loads(line)["response"] for line in (local / path).read_text().splitlines()]
         assert ours == theirs, f"{path}: responses differ between the SLURM and the local run"
-    for weights in sorted((local / "results" / "runs").glob("*/checkpoints/checkpoint-*/model.safetensors")):
-        path = weights.relative_to(local)
-        assert (slurm_workdir / path).read_bytes() == weights.read_bytes(), f"{path} differs"
+    checkpoints = sorted((slurm_workdir / "results" / "runs").glob("*/checkpoints/checkpoint-*/model.safetensors"))
+    assert len(checkpoints) == 6 * 2
+    for weights in checkpoints:
+        path = weights.relative_to(slurm_workdir)
+        assert (local / path).read_bytes() == weights.read_bytes(), f"{path} differs"
 
 
 # The wall-time run: cheap, steady steps (format reward: no grader, whose time varies with what the model writes;

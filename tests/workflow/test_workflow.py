@@ -1,50 +1,14 @@
-"""The Snakemake DAG itself: paper-scale dry run, config validation, and the miniature end to end."""
+"""The Snakemake DAG itself: paper-scale dry run, config validation, and Table 1 of the miniature end to end."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import WORKFLOW_TEST_OVERRIDES as TEST_OVERRIDES
-
-from oneshot_rlvr.config import REPO_ROOT
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "config", dest / "config")
-    (dest / "config" / "test.yaml").write_text(yaml.safe_dump(TEST_OVERRIDES))
-    return dest
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(["snakemake", *args], cwd=workdir, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return result
-
-
-def job_counts(output: str) -> dict[str, int]:
-    counts, inside = {}, False
-    for line in output.splitlines():
-        if line.startswith("job ") and "count" in line:
-            inside = True
-            continue
-        if inside:
-            parts = line.split()
-            if len(parts) == 2 and parts[1].isdigit():
-                counts[parts[0]] = int(parts[1])
-            elif parts and parts[0] == "total":
-                break
-    return counts
+from helpers.workflow import copy_workflow, job_counts, snakemake
 
 
 def test_paper_scale_dry_run_lists_every_job(tmp_path):
@@ -66,19 +30,10 @@ def test_invalid_config_stops_with_the_key_named(tmp_path):
 
 
 @pytest.mark.slow
-def test_miniature_reproduce_table1_end_to_end(tmp_path, shared_data):
-    workdir = copy_workflow(tmp_path / "wf")
-    args = [
-        "reproduce_table1",
-        "--cores",
-        "2",
-        "--configfile",
-        "config/tiny.yaml",
-        "config/test.yaml",
-        "--config",
-        f"local_data_dir={shared_data}",
-    ]
-    snakemake(workdir, *args)
+def test_miniature_reproduce_table1_end_to_end(miniature):
+    """Table 1 of the suite's miniature (reproduce_table1 is part of its `paper`)."""
+    workdir = miniature.workdir
+    args = miniature.args("reproduce_table1")
 
     table = list(csv.DictReader((workdir / "reports" / "table1.csv").open()))
     rows = ["base", "math_train", "dsr_sub", "dsr_sub_format_reward", "pi1", "pi13", "pi1_pi13"]

@@ -1,0 +1,2 @@
+"""What several test modules share: scratch copies of the workflow, the suite's miniature, fake metrics files,
+figure checks. Test modules import from here, never from one another (tests/ is on sys.path via its conftest)."""

@@ -1,0 +1,80 @@
+"""Snakemake interrupted (SIGINT, SIGTERM, SIGKILL) during the miniature's Table 1: `--rerun-incomplete` completes
+it, a further run has nothing to do, and the tables equal, byte for byte, those of the suite's uninterrupted
+miniature (determinism: the same config from scratch gives the same tables)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers.miniature import write_suite_config
+
+
+def run_until(workdir: Path, args: list[str], ready, sig: int, whole_group: bool) -> None:
+    """Start Snakemake, wait until `ready(workdir)`, then send `sig` to it (or to its whole process group, as a
+    Ctrl-C or a lost machine would) and wait until every process of the group has ended."""
+    process = subprocess.Popen(
+        args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.time() + 600
+    while process.poll() is None and not ready(workdir) and time.time() < deadline:
+        time.sleep(0.2)
+    assert process.poll() is None, "the workflow ended before the interruption"
+    if whole_group:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
+    process.wait(timeout=300)
+    for _ in range(600):  # jobs Snakemake started end with it (or are killed with the group)
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError(f"jobs of the interrupted workflow outlived it ({signal.Signals(sig).name})")
+
+
+def files_under(workdir: Path, pattern: str) -> list[Path]:
+    return list(workdir.glob(pattern))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and signals")
+def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_path, miniature):
+    args = ["snakemake", *miniature.args("reproduce_table1")]
+    interrupted = write_suite_config(tmp_path / "interrupted")
+    # Ctrl-C while the first training runs; SIGTERM to Snakemake during the evaluations (it finishes the running
+    # jobs, then stops); SIGKILL of everything (a lost machine) once two more evaluations are done.
+    resume = [*args, "--rerun-incomplete"]
+    run_until(
+        interrupted, args, lambda wd: files_under(wd, "results/runs/*/checkpoints/checkpoint-*"), signal.SIGINT, True
+    )
+    run_until(
+        interrupted, resume, lambda wd: files_under(wd, "logs/evaluate_checkpoint/*/*.log"), signal.SIGTERM, False
+    )
+    evaluated = len(files_under(interrupted, "results/eval/*/*/metrics.json"))
+    run_until(
+        interrupted,
+        resume,
+        lambda wd: len(files_under(wd, "results/eval/*/*/metrics.json")) >= evaluated + 2,
+        signal.SIGKILL,
+        True,
+    )
+    subprocess.run([*args, "--unlock"], cwd=interrupted, capture_output=True, check=True)  # the killed run's lock
+    done = subprocess.run(resume, cwd=interrupted, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-4000:]
+    again = subprocess.run([*args, "-n"], cwd=interrupted, capture_output=True, text=True)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+    # Determinism: the suite's miniature ran the same config from scratch, never interrupted (its `paper` target
+    # includes reproduce_table1): the same tables byte for byte.
+    clean = miniature.workdir
+    for name in ("table1.md", "table1.csv"):
+        assert (interrupted / "reports" / name).read_text() == (clean / "reports" / name).read_text(), name
