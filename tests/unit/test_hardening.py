@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import yaml
 from helpers.hostile import BILLION_LAUGHS
-from helpers.metrics import write_fake_metrics
+from helpers.metrics import fake_metrics
 
 from oneshot_rlvr import cli, data, grading, selection
 from oneshot_rlvr import config as oc
@@ -72,7 +72,13 @@ def metrics_file(path: Path, **changes) -> Path:
         else:
             fields[key] = value
     # json writes float("nan") as a bare NaN, as a hand-edited file could
-    return write_fake_metrics(path, fields.pop("run", "pi1"), fields.pop("step", 2), benchmarks, **fields)
+    run, step, benchmarks = fields.pop("run", "pi1"), fields.pop("step", 2), fields.pop("benchmarks", benchmarks)
+    payload = fake_metrics(run, step, benchmarks if isinstance(benchmarks, dict) else {}, **fields)
+    if not isinstance(benchmarks, dict):  # a malformed `benchmarks` as it is, not entries built from it
+        payload["benchmarks"] = benchmarks
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload))
+    return path
 
 
 RANKING = "rank\tindex\tscore\n1\t124\t0.5\n2\t267\t0.4\n"
