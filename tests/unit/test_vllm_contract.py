@@ -76,7 +76,7 @@ def vllm_source(request) -> Path:
             return Path(importlib.util.find_spec("vllm").submodule_search_locations[0]).parent
     except importlib.metadata.PackageNotFoundError:
         pass
-    if request.config.cache is not None:
+    if getattr(request.config, "cache", None) is not None:  # no attribute at all under -p no:cacheprovider
         cache = request.config.cache.mkdir(f"vllm-{version}")
     else:  # pytest's cache is off (-p no:cacheprovider): the user's cache folder
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "oneshot-rlvr" / f"vllm-{version}"
