@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import cli, comparison, config, manifest, reporting
 from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
@@ -163,8 +164,6 @@ def test_seeds_expand_into_runs_with_their_own_seed(tmp_path):
 
 
 def test_seeds_dry_run_plans_one_training_and_evaluation_per_seed(tmp_path):
-    from test_workflow import copy_workflow, job_counts, snakemake
-
     workdir = copy_workflow(tmp_path / "wf")
     files = [workdir / "config" / name for name in ("tiny.yaml", "test.yaml", "seeds.yaml")]
     files[2].write_text(seeded_config(tmp_path).read_text())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from helpers.metrics import write_fake_metrics
 
 from oneshot_rlvr import paper_tables
 
@@ -12,14 +13,11 @@ MATH6 = paper_tables.MATH_COLUMNS
 
 def write_metrics(root: Path, run: str, step: int, accuracy: float, boxed: float) -> Path:
     benchmarks = {
-        name: {"status": "ok", "accuracy": accuracy + i, "boxed_rate": boxed - i, "grader": "default",
+        name: {"accuracy": accuracy + i, "boxed_rate": boxed - i, "grader": "default",
                "decoding": "greedy", "mean_response_tokens": 10.0}
         for i, name in enumerate(MATH6)
     }  # fmt: skip
-    path = root / run / f"step{step}" / "metrics.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"run": run, "step": step, "grader": "default", "benchmarks": benchmarks}))
-    return path
+    return write_fake_metrics(root / run / f"step{step}" / "metrics.json", run, step, benchmarks)
 
 
 def test_boxed_rows_read_the_boxed_share_at_the_accuracy_rows_checkpoint(tmp_path):

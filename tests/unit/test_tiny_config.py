@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import WORKFLOW_TEST_OVERRIDES
+from helpers.workflow import WORKFLOW_TEST_OVERRIDES
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers.workflow import copy_workflow
 
-from oneshot_rlvr import config as oc
 from oneshot_rlvr.cli import main
 from oneshot_rlvr.training.bad_input import RECORD_NAME, record_bad_input, recorded_bad_input
 
@@ -25,10 +24,7 @@ TARGET = "results/runs/pi1/train_done.json"
 
 
 def workflow_copy(dest: Path, overrides: dict) -> Path:
-    dest.mkdir(parents=True)
-    shutil.copy(oc.REPO_ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(oc.REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(oc.REPO_ROOT / "config", dest / "config")
+    copy_workflow(dest, overrides=None)
     (dest / "config" / "case.yaml").write_text(yaml.safe_dump(overrides))
     return dest
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO_ROOT
 
 from oneshot_rlvr import config as oc
+from oneshot_rlvr.config import REPO_ROOT
 
 REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "paper.md"
 FIDELITY = REPO_ROOT / "docs" / "fidelity.md"
