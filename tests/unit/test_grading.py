@@ -353,11 +353,12 @@ def test_hostile_inputs_bounded(mode):
     verdicts = grade_many(HOSTILE, ["5"] * len(HOSTILE), mode=mode, timeout_s=1.5)
     elapsed = time.monotonic() - start
     assert [v.correct for v in verdicts] == [False] * len(HOSTILE)
-    assert elapsed < 20, elapsed
+    # A hang guard, not a speed check: nine 1.5 s timeouts fit in well under a minute even on a loaded machine.
+    assert elapsed < 60, elapsed
     single = time.monotonic()
     verdict = grade_answer("\\boxed{10^{10^{10}}+x^{9^{9^9}}}", "5", mode=mode, timeout_s=1.0)
     assert not verdict.correct
-    assert time.monotonic() - single < 10
+    assert time.monotonic() - single < 30  # hang guard
 
 
 def _alive(pid: int) -> bool:
