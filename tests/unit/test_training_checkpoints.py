@@ -164,6 +164,8 @@ def test_damaged_checkpoint_falls_back_to_the_previous_one(tiny_model, dsr_datas
         "moved to damaged-checkpoint-2, resuming from an earlier one"
     ]
     assert summary["resumed_from"].endswith("checkpoint-1") and summary["steps"] == [1, 2, 3]
+    # checkpoint-1 lost its optimizer state when checkpoint-2 was marked (only the newest keeps it): said aloud.
+    assert f"{checkpoints / 'checkpoint-1'} keeps model weights only" in out
     assert (checkpoints / "damaged-checkpoint-2" / "optimizer.pt").stat().st_size == size // 2
     assert [row["step"] for row in training.read_train_log(checkpoints)] == [1, 2, 3]
     history = json.loads((checkpoints / "checkpoint-3" / training.HISTORY_FILE).read_text())
@@ -241,3 +243,50 @@ def test_a_model_evaluation_cannot_load_is_never_marked(tiny_model, tmp_path):
     with pytest.raises(training.TrainingError, match="not a loadable model .no tokenizer file"):
         callback.on_save(args, state, None)
     assert not (checkpoint / training.COMPLETE_MARKER).exists()
+
+
+def test_only_the_newest_checkpoint_keeps_optimizer_state(tiny_model, dsr_dataset, tmp_path, capsys):
+    """Disk: a checkpoint's optimizer, scheduler and RNG state go once a newer checkpoint is complete (resuming
+    reads only the newest); its model stays loadable for evaluation and its marker still vouches for it. Resuming
+    from the newest gives the weights of an uninterrupted run, bit for bit (constant learning rate)."""
+    from oneshot_rlvr.training.consolidation import verify_hf_model
+
+    resumed, straight = tmp_path / "resumed", tmp_path / "straight"
+    training.train(tiny_spec(tiny_model), dsr_dataset, resumed, tmp_path / "done.json")
+    first, second = resumed / "checkpoint-1", resumed / "checkpoint-2"
+    state = ["optimizer.pt", "scheduler.pt", "rng_state.pth"]
+    assert [name for name in state if (first / name).exists()] == []
+    assert [name for name in state if (second / name).exists()] == state
+    assert (first / "model.safetensors").stat().st_size == (second / "model.safetensors").stat().st_size
+    verify_hf_model(first)
+    assert training.checkpoint_damage(first, 1) is None and not training.has_resume_state(first)
+    capsys.readouterr()
+    summary = training.train(tiny_spec(tiny_model, max_steps=3), dsr_dataset, resumed, tmp_path / "done.json")
+    assert summary["resumed_from"] == str(second) and "keeps model weights only" not in capsys.readouterr().out
+    assert [name for name in state if (second / name).exists()] == []
+    assert [name for name in state if (resumed / "checkpoint-3" / name).exists()] == state
+    training.train(tiny_spec(tiny_model, max_steps=3), dsr_dataset, straight, tmp_path / "done2.json")
+    for step in (1, 2, 3):
+        weights = f"checkpoint-{step}/model.safetensors"
+        assert (resumed / weights).read_bytes() == (straight / weights).read_bytes(), step
+
+
+def test_release_weights_spares_the_newest_checkpoint_and_other_folders(tiny_model, tmp_path):
+    """`training.keep_checkpoints: false`: an evaluated checkpoint's weights go, noted in its removal log (not
+    in the marker, whose mtime is part of the evaluated model's fingerprint); the newest checkpoint (what a
+    resume starts from) and a folder that is no checkpoint (a base model) are never touched."""
+    checkpoints = tmp_path / "checkpoints"
+    for step in (1, 2):
+        checkpoint = checkpoints / f"checkpoint-{step}"
+        shutil.copytree(tiny_model, checkpoint)
+        (checkpoint / training.HISTORY_FILE).write_text("{}")
+        (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+        training.write_complete_marker(checkpoint, step)
+    marker = (checkpoints / "checkpoint-1" / training.COMPLETE_MARKER).stat().st_mtime_ns
+    assert training.release_weights(tiny_model) == [] and (tiny_model / "model.safetensors").exists()
+    assert training.release_weights(checkpoints / "checkpoint-2") == []
+    assert training.release_weights(checkpoints / "checkpoint-1") == ["model.safetensors"]
+    assert not (checkpoints / "checkpoint-1" / "model.safetensors").exists()
+    assert (checkpoints / "checkpoint-1" / training.COMPLETE_MARKER).stat().st_mtime_ns == marker
+    assert "deleted once it was evaluated" in training.checkpoint_damage(checkpoints / "checkpoint-1", 1)
+    assert training.newest_usable_checkpoint(checkpoints) == (2, checkpoints / "checkpoint-2")

@@ -9,7 +9,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
-from oneshot_rlvr.training.checkpoints import write_complete_marker
+from oneshot_rlvr.training.checkpoints import prune_resume_state, write_complete_marker
 from oneshot_rlvr.training.consolidation import record_bf16, verify_hf_model
 from oneshot_rlvr.training.history import HISTORY_FILE, HistoryRecorder
 from oneshot_rlvr.training.run_lock import RunLock
@@ -19,7 +19,8 @@ from oneshot_rlvr.training.train_log import TRAIN_LOG_FILE, TrainingLog
 class CheckpointCompletion(TrainerCallback):
     """After each checkpoint: the history, the training log and the bf16 dtype note are written, the saved model
     is checked to load as evaluation loads it, then the completion marker (last, fsync'd with what it vouches
-    for). At every step the run lock's heartbeat is refreshed."""
+    for); then older checkpoints lose the optimizer state only a resume reads (the new one now carries it). At
+    every step the run lock's heartbeat is refreshed."""
 
     def __init__(
         self,
@@ -55,3 +56,4 @@ class CheckpointCompletion(TrainerCallback):
             record_bf16(checkpoint)
         verify_hf_model(checkpoint)
         write_complete_marker(checkpoint, state.global_step)
+        prune_resume_state(Path(args.output_dir))

@@ -5,6 +5,13 @@ model, optimizer, history and training log, each of them fsync'd, so a crash or 
 marked checkpoint whose files are not on disk. The marker lists every file of the checkpoint with its size; a
 marked checkpoint whose files no longer match (truncated, deleted, unreadable) is damaged, and resuming falls
 back to the newest checkpoint that is not.
+
+Disk: only the newest complete checkpoint keeps what resuming alone reads (optimizer, scheduler and RNG state,
+FSDP's sharded copies); older ones keep their model weights for evaluation, and with
+`training.keep_checkpoints: false` lose those too once their evaluation is written. Either removal is first
+noted in the checkpoint's removal log, then done, so a crash in between leaves stray files, never a checkpoint
+that looks damaged; the marker itself is never rewritten (its mtime is part of what identifies the evaluated
+model).
 """
 
 from __future__ import annotations
@@ -24,6 +31,22 @@ COMPLETE_MARKER = "oneshot_rlvr_complete.json"
 # Damaged checkpoints are renamed with this prefix: out of every `checkpoint-*` glob, kept for inspection.
 DAMAGED_PREFIX = "damaged-"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+# What only resuming reads (names of a checkpoint's entries, files or folders): transformers' optimizer, scheduler,
+# loss-scaler and per-process RNG state, FSDP's sharded model and optimizer, DeepSpeed's global_step<N> folder.
+RESUME_STATE = (
+    "optimizer.pt",
+    "scheduler.pt",
+    "scaler.pt",
+    "rng_state*.pth",
+    "optimizer_*",
+    "pytorch_model_fsdp_*",
+    "global_step*",
+)
+# The consolidated Hugging Face weights evaluation loads.
+MODEL_WEIGHTS = ("*.safetensors", "model.safetensors.index.json", "pytorch_model*.bin")
+# One JSON line per removal ({"removed": "resume_state" | "weights", "names": [...]}). Not a `.json` file: the
+# evaluation fingerprint hashes the model folder's *.json, and a removal must not change what was evaluated.
+REMOVAL_LOG = "oneshot_rlvr_removed.jsonl"
 
 
 def complete_checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
@@ -118,7 +141,13 @@ def checkpoint_damage(checkpoint: Path, step: int) -> str | None:
     marker = _read_json(checkpoint / COMPLETE_MARKER)
     if not isinstance(marker, dict) or marker.get("step") != step:
         return f"its marker {COMPLETE_MARKER} is unreadable or names another step"
+    removed = removals(checkpoint)
+    if removed.get("weights"):
+        return "its model weights were deleted once it was evaluated (training.keep_checkpoints: false)"
+    gone = {name for names in removed.values() for name in names}
     for name, size in (marker.get("files") or {}).items():
+        if Path(name).parts[0] in gone:
+            continue
         path = checkpoint / name
         if not path.is_file():
             return f"{name} is missing"
@@ -175,3 +204,73 @@ def newest_usable_checkpoint(checkpoint_dir: Path) -> tuple[int, Path] | None:
         checkpoint.rename(aside)
         print(f"{checkpoint} is damaged ({reason}); moved to {aside.name}, resuming from an earlier one", flush=True)
     return None
+
+
+# ---- disk: what older checkpoints keep ----
+
+
+def removals(checkpoint: Path) -> dict[str, list[str]]:
+    """What was removed from a checkpoint on purpose, by kind ("resume_state", "weights"): entry names."""
+    found: dict[str, list[str]] = {}
+    try:
+        lines = (Path(checkpoint) / REMOVAL_LOG).read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            found.setdefault(str(entry["removed"]), []).extend(str(name) for name in entry["names"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a crash: its files are still there, or go on the next removal
+    return found
+
+
+def has_resume_state(checkpoint: Path) -> bool:
+    """Whether a checkpoint still holds the optimizer state a resume continues from."""
+    return bool(_entries(Path(checkpoint), ("optimizer.pt", "optimizer_*", "global_step*")))
+
+
+def prune_resume_state(checkpoint_dir: Path) -> list[Path]:
+    """Delete the optimizer, scheduler and RNG state of every complete checkpoint but the newest, once the newest
+    is complete and undamaged (resuming reads only the newest); model weights stay. Returns the pruned folders."""
+    complete = complete_checkpoints(checkpoint_dir)
+    if len(complete) < 2 or checkpoint_damage(complete[-1][1], complete[-1][0]) is not None:
+        return []
+    return [checkpoint for _, checkpoint in complete[:-1] if _remove_entries(checkpoint, RESUME_STATE, "resume_state")]
+
+
+def release_weights(checkpoint: Path) -> list[str]:
+    """Delete an evaluated checkpoint's model weights (`training.keep_checkpoints: false`). Only a complete
+    checkpoint that is not the newest of its run is touched: the newest is what a resume or a longer run starts
+    from, and a base model or any other folder is never a training checkpoint. Returns the names deleted."""
+    checkpoint = Path(checkpoint)
+    match = _CHECKPOINT.match(checkpoint.name)
+    if not match or not (checkpoint / COMPLETE_MARKER).exists():
+        return []
+    complete = complete_checkpoints(checkpoint.parent)
+    if not complete or complete[-1][0] == int(match.group(1)):
+        return []
+    return _remove_entries(checkpoint, MODEL_WEIGHTS, "weights")
+
+
+def _entries(checkpoint: Path, patterns: tuple[str, ...]) -> list[Path]:
+    return sorted({path for pattern in patterns for path in checkpoint.glob(pattern)})
+
+
+def _remove_entries(checkpoint: Path, patterns: tuple[str, ...], kind: str) -> list[str]:
+    """Note the matching entries in the removal log (durably), then delete them."""
+    entries = _entries(checkpoint, patterns)
+    if not entries:
+        return []
+    names = [entry.name for entry in entries]
+    with open(checkpoint / REMOVAL_LOG, "a") as handle:
+        handle.write(json.dumps({"removed": kind, "names": names, "time": time.time()}) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    for entry in entries:
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    fsync_path(checkpoint)
+    return names

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr.io import atomic_write_json
-from oneshot_rlvr.training.checkpoints import complete_checkpoints, newest_usable_checkpoint, remove_partial_checkpoints
+from oneshot_rlvr.training.checkpoints import (
+    complete_checkpoints,
+    has_resume_state,
+    newest_usable_checkpoint,
+    prune_resume_state,
+    remove_partial_checkpoints,
+)
 from oneshot_rlvr.training.dataset import filter_long_prompts, load_training_records
 from oneshot_rlvr.training.errors import BadTrainingInput, TrainingError
 from oneshot_rlvr.training.fingerprint import set_aside_stale_checkpoints, trajectory_fingerprint
@@ -54,6 +60,7 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
             set_aside_stale_checkpoints(checkpoint_dir, fingerprint)
             remove_partial_checkpoints(checkpoint_dir)
             newest_usable_checkpoint(checkpoint_dir)
+            prune_resume_state(checkpoint_dir)  # a kill between marking and pruning left an older state behind
         args.distributed_state.wait_for_everyone()
         complete = complete_checkpoints(checkpoint_dir)
         resume_from = complete[-1][1] if complete else None
@@ -61,6 +68,12 @@ def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, don
         if resume_from is not None:
             history = json.loads((resume_from / HISTORY_FILE).read_text())
             print(f"resuming run {spec['run']} from {resume_from}", flush=True)
+            if not has_resume_state(resume_from):  # a fallback past a damaged newest checkpoint
+                print(
+                    f"{resume_from} keeps model weights only (optimizer state is kept in the newest checkpoint "
+                    "alone): the optimizer, learning-rate schedule and random state start afresh from its weights",
+                    flush=True,
+                )
         trainer = build_trainer(spec, args, records, tokenizer, history, lock)
         if resume_from is None or complete[-1][0] < spec["max_steps"]:
             trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
