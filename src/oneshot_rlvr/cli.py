@@ -71,10 +71,17 @@ def non_negative_int(text: str) -> int:
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", action="append", default=[], help="config file merged over config/config.yaml")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. training.max_steps=4"
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="config file merged over config/config.yaml (repeatable, later files win), e.g. config/tiny.yaml",
     )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="override one config key (dotted path, YAML value; repeatable), e.g. training.max_steps=4",
+    )  # fmt: skip
 
 
 def cmd_fetch_data(args: argparse.Namespace) -> None:
@@ -147,6 +154,16 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(json.dumps(summary))
 
 
+def cmd_plan(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import config as cfg
+    from oneshot_rlvr import disk
+
+    loaded = cfg.load_config(args.config, args.set)
+    runs = args.run or disk.target_runs(args.target, loaded)
+    label = "the given runs" if args.run else args.target
+    print("\n".join(disk.plan_lines(label, [disk.run_disk(loaded, run) for run in runs])))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from oneshot_rlvr.evaluation import evaluate_checkpoint
 
@@ -154,6 +171,17 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     result = evaluate_checkpoint(args.model, spec, Path(args.data_dir), Path(args.out_dir), args.run, args.step)
     scores = {name: round(b["accuracy"], 1) for name, b in result["benchmarks"].items() if b.get("status") == "ok"}
     print(json.dumps({"run": args.run, "step": args.step, "accuracy": scores}))
+    if args.release_weights:
+        _release_weights([Path(args.model)])
+
+
+def _release_weights(models: list[Path]) -> None:
+    """`training.keep_checkpoints: false`: the evaluated checkpoints' weights go (never a run's newest)."""
+    from oneshot_rlvr.training.checkpoints import release_weights
+
+    for model in models:
+        removed = release_weights(model)
+        print(f"{model}: " + (f"deleted {', '.join(removed)} (evaluated)" if removed else "weights kept"), flush=True)
 
 
 def cmd_evaluate_run(args: argparse.Namespace) -> None:
@@ -173,6 +201,8 @@ def cmd_evaluate_run(args: argparse.Namespace) -> None:
     )
     averages = {entry["step"]: entry["math_average"] for entry in index["steps"]}
     print(json.dumps({"run": args.run, "steps": len(steps), "math_average": averages}))
+    if args.release_weights:
+        _release_weights([Path(args.model_template.replace("{step}", str(step))) for step in steps])
 
 
 def cmd_grade(args: argparse.Namespace) -> None:
@@ -363,9 +393,9 @@ def cmd_reports_readme(args: argparse.Namespace) -> None:
 
 def add_table_outputs(parser: argparse.ArgumentParser) -> None:
     """The options every table report shares: the scale its title states and the Markdown and CSV outputs."""
-    parser.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    parser.add_argument("--md", required=True)
-    parser.add_argument("--csv", required=True)
+    parser.add_argument("--scale", default="paper", choices=["paper", "miniature"], help="stated in the title")
+    parser.add_argument("--md", required=True, help="the Markdown table to write")
+    parser.add_argument("--csv", required=True, help="the CSV table to write")
 
 
 def add_comparison_options(parser: argparse.ArgumentParser) -> None:
@@ -377,7 +407,9 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
         help="grader mode of the numbers compared with the paper (the configured grader's are shown beside them)",
     )
     parser.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples per interval")
-    parser.add_argument("--bootstrap-seed", type=non_negative_int, default=0)
+    parser.add_argument(
+        "--bootstrap-seed", type=non_negative_int, default=0, help="seed of the bootstrap resampling (default: 0)"
+    )
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -387,97 +419,107 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _command(sub, name: str, summary: str, func, details: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose --help starts with what it does (the one line `oneshot-rlvr --help` lists)."""
+    parser = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + "." + details)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from oneshot_rlvr import data, figures, grading, paper_tables, selection
+
     parser = OneLineParser(prog="oneshot-rlvr", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
+    datasets = ", ".join(data.RELPATHS)
 
-    p = sub.add_parser("fetch-data", help="download (or copy from --local-data-dir) and verify data files")
-    p.add_argument("--name", action="append", required=True, help="dataset name, e.g. dsr_sub, math500, history")
-    p.add_argument("--dest-dir", required=True)
-    p.add_argument("--local-data-dir")
-    p.add_argument("--force", action="store_true")
-    p.set_defaults(func=cmd_fetch_data)
+    p = _command(sub, "fetch-data", "download (or copy from --local-data-dir) and verify data files", cmd_fetch_data,
+                 " Every file is checked against its SHA-256.")  # fmt: skip
+    p.add_argument("--name", action="append", required=True, metavar="NAME", help=f"dataset (repeatable): {datasets}")
+    p.add_argument("--dest-dir", required=True, help="the data folder to fill (resources/data in the workflow)")
+    p.add_argument("--local-data-dir", help="copy from this folder (same layout) instead of downloading")
+    p.add_argument("--force", action="store_true", help="fetch again even where a verified copy is there")
 
-    p = sub.add_parser("build-tiny-model", help="build the miniature's random Qwen2-architecture model")
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--settings", help="tiny_model settings as JSON (default: from config)")
+    p = _command(sub, "build-tiny-model", "build the miniature's random Qwen2-architecture model", cmd_build_tiny_model,
+                 " Tokenizer trained on the local text, random weights, a short supervised warm start.")  # fmt: skip
+    p.add_argument("--data-dir", required=True, help="the data folder (DSR-sub and MATH-train are read)")
+    p.add_argument("--out", required=True, help="the model folder to write")
+    p.add_argument("--settings", help="tiny_model settings as a JSON object (default: from the config)")
     _add_config_args(p)
-    p.set_defaults(func=cmd_build_tiny_model)
 
-    p = sub.add_parser("rank", help="rank DSR-sub examples by historical variance")
-    p.add_argument("--history", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--score", default="std")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=cmd_rank)
+    p = _command(sub, "rank", "rank DSR-sub examples by a historical-accuracy score", cmd_rank,
+                 " Writes a TSV of rank, index and score, highest score first (pi1 is rank 1).")  # fmt: skip
+    p.add_argument("--history", required=True, help="the training-accuracy history (acc_step_500.json layout)")
+    p.add_argument("--out", required=True, help="the ranking TSV to write")
+    p.add_argument("--score", default="std", choices=selection.SCORES, help="ranking score (default: std, the paper)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random score (default: 0)")
 
-    p = sub.add_parser("make-dataset", help="build a duplicated 1/few-shot (or full) training parquet")
-    p.add_argument("--name", required=True, help="pi1, pi1_pi13, dsr_sub, math_train, ...")
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--ranking")
-    p.add_argument("--batch-size", type=positive_int, default=128)
-    p.add_argument("--seed", type=int, default=0, help="selection seed (draws the random<k> sets)")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_make_dataset)
+    p = _command(sub, "make-dataset", "build a duplicated 1/few-shot (or full) training parquet", cmd_make_dataset)
+    p.add_argument(
+        "--name", required=True, help="example set: pi<i>, unions pi1_pi13, ranges pi1_to_pi16, random<k>, dsr_sub, "
+        "math_train, pi1_simplified"
+    )  # fmt: skip
+    p.add_argument("--data-dir", required=True, help="the data folder")
+    p.add_argument("--ranking", help="ranking TSV (needed for pi<i> sets)")
+    p.add_argument("--batch-size", type=positive_int, default=128, help="rows of a duplicated set (default: 128)")
+    p.add_argument("--seed", type=int, default=0, help="selection seed (draws the random<k> sets; default: 0)")
+    p.add_argument("--out", required=True, help="the parquet file to write")
 
-    p = sub.add_parser("collect-history", help="our own history: the one a DSR-sub run recorded at a saved step")
+    p = _command(sub, "collect-history", "our own history: the one a DSR-sub run recorded at a saved step",
+                 cmd_collect_history)  # fmt: skip
     p.add_argument("--done", required=True, help="the run's train_done.json")
-    p.add_argument("--checkpoint-dir", required=True)
-    p.add_argument("--step", type=non_negative_int, required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_collect_history)
+    p.add_argument("--checkpoint-dir", required=True, help="the run's checkpoints folder")
+    p.add_argument("--step", type=non_negative_int, required=True, help="a saved step of the run")
+    p.add_argument("--out", required=True, help="the history JSON to write")
 
-    p = sub.add_parser("table5-convergence", help='Table 5\'s "train converges" column from the training logs')
+    p = _command(sub, "table5-convergence", 'Table 5\'s "train converges" column from the training logs',
+                 cmd_table5_convergence)  # fmt: skip
     p.add_argument("--log", action="append", default=[], help="a collected train_log.jsonl (collect-train-log)")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--md", required=True)
-    p.add_argument("--csv", required=True)
-    p.set_defaults(func=cmd_table5_convergence)
+    add_table_outputs(p)
 
-    p = sub.add_parser("example-cards", help="Table 2 and Tables 21-42: a card per named example from the ranking")
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--ranking", required=True)
+    p = _command(sub, "example-cards", "Table 2 and Tables 21-42: a card per named example from the ranking",
+                 cmd_example_cards)  # fmt: skip
+    p.add_argument("--data-dir", required=True, help="the data folder")
+    p.add_argument("--ranking", required=True, help="ranking TSV (oneshot-rlvr rank)")
     p.add_argument("--history", required=True, help="the history the ranking was computed from")
     p.add_argument("--score", default="std", help="the score the ranking used (printed in the table)")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--md", required=True)
-    p.add_argument("--csv", required=True)
-    p.set_defaults(func=cmd_example_cards)
+    add_table_outputs(p)
 
-    p = sub.add_parser("plot-scores", help="figure of the selection-score distribution with named examples marked")
-    p.add_argument("--ranking", required=True)
+    p = _command(sub, "plot-scores", "figure of the selection-score distribution with named examples marked",
+                 cmd_plot_scores)  # fmt: skip
+    p.add_argument("--ranking", required=True, help="ranking TSV (oneshot-rlvr rank)")
     p.add_argument("--history", help="the history the ranking came from (adds score against mean accuracy)")
-    p.add_argument("--score", default="std")
+    p.add_argument("--score", default="std", choices=selection.SCORES, help="the ranking's score (default: std)")
     p.add_argument("--source", default="", help="history label for the title (released / recomputed)")
     p.add_argument("--mark", action="append", default=[], help="pi<i> or rank to mark (default: the paper's)")
-    p.add_argument("--png", required=True)
-    p.add_argument("--pdf")
-    p.set_defaults(func=cmd_plot_scores)
+    p.add_argument("--png", required=True, help="the PNG to write")
+    p.add_argument("--pdf", help="also a PDF")
 
-    p = sub.add_parser("collect-train-log", help="a finished run's per-step training log, from its checkpoints")
+    p = _command(sub, "collect-train-log", "a finished run's per-step training log, from its checkpoints",
+                 cmd_collect_train_log)  # fmt: skip
     p.add_argument("--done", required=True, help="the run's train_done.json")
-    p.add_argument("--checkpoint-dir", required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_collect_train_log)
+    p.add_argument("--checkpoint-dir", required=True, help="the run's checkpoints folder")
+    p.add_argument("--out", required=True, help="the JSONL to write")
 
-    p = sub.add_parser("plot-figure", help="draw one of the paper's figures (PNG and PDF) from metrics and logs")
-    p.add_argument("--figure", required=True, help="figure1 ... figure16 (figures.FIGURE_NAMES)")
+    p = _command(sub, "plot-figure", "draw one of the paper's figures (PNG and PDF) from metrics and logs",
+                 cmd_plot_figure)  # fmt: skip
+    p.add_argument("--figure", required=True, choices=figures.FIGURE_NAMES, metavar="FIGURE",
+                   help=f"one of {', '.join(figures.FIGURE_NAMES)}")  # fmt: skip
     p.add_argument("--spec", required=True, help='the figure\'s config as JSON, e.g. {"runs": ["pi1"], "base": "base"}')
     p.add_argument("--metrics", nargs="*", default=[], help="metrics.json files (grouped by their run)")
     p.add_argument("--train-log", nargs="*", default=[], help="collected training logs (collect-train-log)")
     p.add_argument("--data-dir", help="data folder (Figure 3 prints the test problem's text)")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--png", required=True)
-    p.add_argument("--pdf")
-    p.set_defaults(func=cmd_plot_figure)
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"], help="stated in the title")
+    p.add_argument("--png", required=True, help="the PNG to write")
+    p.add_argument("--pdf", help="also a PDF")
 
-    p = sub.add_parser("train", help="GRPO training of one run (resumes from its last checkpoint)")
-    p.add_argument("--run", required=True)
-    p.add_argument("--spec", help="resolved training spec as JSON (the workflow passes this)")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--checkpoint-dir", required=True)
-    p.add_argument("--done", required=True)
+    p = _command(sub, "train", "GRPO training of one run (resumes from its last checkpoint)", cmd_train,
+                 " Only the newest complete checkpoint keeps optimizer state; older ones keep the model.")  # fmt: skip
+    p.add_argument("--run", required=True, help="run name (a runs: entry or an example-set name)")
+    p.add_argument("--spec", help="resolved training spec as JSON (the workflow passes this; else from --config)")
+    p.add_argument("--dataset", required=True, help="the training parquet (make-dataset)")
+    p.add_argument("--checkpoint-dir", required=True, help="the run's checkpoints folder")
+    p.add_argument("--done", required=True, help="train_done.json, written when max_steps is reached")
     p.add_argument(
         "--attempt",
         type=positive_int,
@@ -485,84 +527,93 @@ def build_parser() -> argparse.ArgumentParser:
         "later attempts repeat the recorded error at once",
     )
     _add_config_args(p)
-    p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="evaluate one checkpoint on every enabled benchmark")
-    p.add_argument("--run", required=True)
-    p.add_argument("--step", type=non_negative_int, required=True)
-    p.add_argument("--model", required=True)
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this)")
+    release = "delete the checkpoint's model weights once its metrics are written (training.keep_checkpoints: false); "
+    release += "a run's newest checkpoint and folders that are no training checkpoint are never touched"
+    p = _command(sub, "evaluate", "evaluate one checkpoint on every enabled benchmark", cmd_evaluate,
+                 " Finished benchmarks are kept and reused on a re-run.")  # fmt: skip
+    p.add_argument("--run", required=True, help="run name")
+    p.add_argument("--step", type=non_negative_int, required=True, help="the checkpoint's step (0: the base model)")
+    p.add_argument("--model", required=True, help="model folder (e.g. ck/checkpoint-4) or hub id")
+    p.add_argument("--data-dir", required=True, help="the data folder")
+    p.add_argument("--out-dir", required=True, help="folder of <bench>.jsonl, <bench>.metrics.json, metrics.json")
+    p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this; else from --config)")
+    p.add_argument("--release-weights", action="store_true", help=release)
     _add_config_args(p)
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser(
-        "evaluate-run", help="evaluate a run's checkpoints one after another, then write its steps.json index"
-    )
-    p.add_argument("--run", required=True)
+    p = _command(sub, "evaluate-run", "evaluate a run's checkpoints one after another, then write its steps.json",
+                 cmd_evaluate_run)  # fmt: skip
+    p.add_argument("--run", required=True, help="run name")
     p.add_argument("--steps", required=True, help="comma-separated steps, e.g. 20,40,60")
     p.add_argument("--model-template", required=True, help="checkpoint path with {step}, e.g. ck/checkpoint-{step}")
-    p.add_argument("--data-dir", required=True)
+    p.add_argument("--data-dir", required=True, help="the data folder")
     p.add_argument("--eval-dir", required=True, help="the run's folder: step<step>/ goes under it")
     p.add_argument("--index", required=True, help="the steps.json written when every step is evaluated")
-    p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this)")
+    p.add_argument("--spec", help="resolved evaluation spec as JSON (the workflow passes this; else from --config)")
+    p.add_argument("--release-weights", action="store_true", help=release.replace("checkpoint's", "checkpoints'"))
     _add_config_args(p)
-    p.set_defaults(func=cmd_evaluate_run)
 
-    p = sub.add_parser("grade", help="grade a JSONL of responses (keys response, answer)")
-    p.add_argument("--input", required=True)
-    p.add_argument("--output", required=True)
-    p.add_argument("--mode", default="default")
-    p.add_argument("--workers", type=positive_int, default=2)
-    p.set_defaults(func=cmd_grade)
+    p = _command(sub, "grade", "grade a JSONL of responses (keys response, answer)", cmd_grade)
+    p.add_argument("--input", required=True, help="JSONL with response and answer per line")
+    p.add_argument("--output", required=True, help="the graded JSONL to write")
+    p.add_argument("--mode", default="default", choices=grading.GRADER_MODES, help="grader (default: default)")
+    p.add_argument("--workers", type=positive_int, default=2, help="grading processes (default: 2)")
 
-    p = sub.add_parser("show-config", help="print the resolved TRL training configuration of a run")
-    p.add_argument("--run", required=True)
-    p.add_argument("--spec")
-    p.add_argument("--world-size", type=positive_int, default=1)
+    p = _command(sub, "show-config", "print the resolved TRL training configuration of a run", cmd_show_config)
+    p.add_argument("--run", required=True, help="run name")
+    p.add_argument("--spec", help="resolved training spec as JSON (else from --config)")
+    p.add_argument("--world-size", type=positive_int, default=1, help="GPUs the batch is split over (default: 1)")
     _add_config_args(p)
-    p.set_defaults(func=cmd_show_config)
 
-    p = sub.add_parser("report-table1", help="write reports/table1.md and .csv from metrics files")
-    p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH")
-    p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
-    p.add_argument("--model", default="Qwen2.5-Math-1.5B")
+    p = _command(sub, "plan", "expected disk use of a target's training runs", cmd_plan,
+                 " Checkpoint weights (fp32) of every saved step plus one optimizer state per run; the runs are "
+                 "the train_grpo jobs of `snakemake <target> --summary`.")  # fmt: skip
+    p.add_argument("target", nargs="?", default="reproduce_table1",
+                   help="Snakemake target: reproduce_table1 (default), reproduce_table<N>, sweep_1shot, figure<N>, "
+                   "all_figures, paper")  # fmt: skip
+    p.add_argument("--run", action="append", default=[], help="these runs instead of the target's (repeatable)")
+    _add_config_args(p)
+
+    p = _command(sub, "report-table1", "write reports/table1.md and .csv from metrics files", cmd_report_table1)
+    p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH", help="a row's metrics.json")
+    p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH", help="a row's config hash")
+    p.add_argument("--model", default="Qwen2.5-Math-1.5B", help="model named in the title")
     add_comparison_options(p)
     p.add_argument("--seeds", action="append", default=[], metavar="ROW=S1,S2", help="a row run with several seeds")
     add_table_outputs(p)
-    p.set_defaults(func=cmd_report_table1)
 
-    p = sub.add_parser("manifest", help="print what produced a metrics.json (versions, device, commit, seeds, data)")
+    p = _command(sub, "manifest", "print what produced a metrics.json (versions, device, commit, seeds, data)",
+                 cmd_manifest)  # fmt: skip
     p.add_argument("metrics", help="a metrics.json written by evaluate (or a run's steps.json: every step's)")
     p.add_argument("--json", action="store_true", help="print JSON instead of one line per field")
-    p.set_defaults(func=cmd_manifest)
 
-    p = sub.add_parser("report-table3", help="write reports/table3.md and .csv (MATH500 subjects per example)")
-    p.add_argument("--metrics", action="append", default=[], metavar="ROW=PATH")
+    p = _command(sub, "report-table3", "write reports/table3.md and .csv (MATH500 subjects per example)",
+                 cmd_report_table3)  # fmt: skip
+    p.add_argument("--metrics", action="append", default=[], metavar="ROW=PATH", help="a row's metrics.json")
     p.add_argument("--metrics-file", action="append", default=[], help="file of ROW=PATH lines (long sweeps)")
     p.add_argument("--ranking", help="ranking.tsv, to list the DSR-sub indices of each row")
-    p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH")
-    p.add_argument("--model", default="Qwen2.5-Math-1.5B")
+    p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH", help="a row's config hash")
+    p.add_argument("--model", default="Qwen2.5-Math-1.5B", help="model named in the title")
     add_table_outputs(p)
-    p.set_defaults(func=cmd_report_table3)
 
-    p = sub.add_parser("report-table", help="write reports/table<N>.md and .csv for Tables 4, 5, 9, 13, 14, 16-20")
-    p.add_argument("--table", type=int, required=True, help="the paper's table number")
+    numbers = [str(number) for number in paper_tables.TABLES]
+    p = _command(sub, "report-table", "write reports/table<N>.md and .csv for one of the paper's other tables",
+                 cmd_report_table)  # fmt: skip
+    p.add_argument("--table", type=int, required=True, choices=list(paper_tables.TABLES), metavar="N",
+                   help=f"the paper's table number: {', '.join(numbers)}")  # fmt: skip
     p.add_argument("--eval-dir", default="results/eval", help="folder of <run>/step<step>/metrics.json")
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")
-    p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH")
+    p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH", help="a run's config hash")
     add_comparison_options(p)
     add_table_outputs(p)
-    p.set_defaults(func=cmd_report_table)
 
-    p = sub.add_parser("reports-readme", help="write reports/README.md: every artefact, its files and inputs")
+    p = _command(sub, "reports-readme", "write reports/README.md: every artefact, its files and inputs",
+                 cmd_reports_readme)  # fmt: skip
     p.add_argument(
         "--artefacts", required=True, help='JSON list of {"target", "files", "inputs"} (what each is computed from)'
     )
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"])
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_reports_readme)
+    p.add_argument("--scale", default="paper", choices=["paper", "miniature"], help="stated in the README")
+    p.add_argument("--out", required=True, help="the README to write")
     return parser
 
 

@@ -465,6 +465,7 @@ def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
             f"invalid config key 'training.save_steps' for run {run!r}: "
             f"{settings['save_steps']} exceeds max_steps {settings['max_steps']}"
         )
+    settings.pop("keep_checkpoints", None)  # what evaluation leaves on disk, not how the run trains
     model = model_spec(config, model_key(config, run))
     return {
         "run": run,
@@ -473,6 +474,17 @@ def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
         "selection_batch_size": config["selection"]["batch_size"],
         **settings,
     }
+
+
+def keeps_checkpoints(config: Mapping[str, Any], run: str) -> bool:
+    """`training.keep_checkpoints` of a trained run (model and run overrides applied); evaluation-only runs
+    have no checkpoints to delete."""
+    if is_evaluation_only(config, run):
+        return True
+    run_cfg = _require_run(config, run)
+    model_overrides = config["models"][model_key(config, run)].get("training", {})
+    merged = deep_merge(deep_merge(config["training"], model_overrides), run_cfg.get("training", {}))
+    return bool(merged.get("keep_checkpoints", True))
 
 
 def saved_steps(settings: Mapping[str, Any]) -> list[int]:

@@ -110,6 +110,11 @@ def checkpoint_evaluation_inputs(wildcards):
     return evaluation_inputs(wildcards)
 
 
+def release_weights_arg(wildcards):
+    """`--release-weights` where training.keep_checkpoints is false: evaluated checkpoints' weights are deleted."""
+    return [] if oc.keeps_checkpoints(config, wildcards.run) else ["--release-weights"]
+
+
 def run_checkpoint_template(wildcards):
     """evaluate_run's models, with `{step}` left for the command to fill in."""
     return evaluated_model(wildcards.run, "{step}")

@@ -2,7 +2,8 @@
 # all benchmarks in it), or one job per run (evaluate_run) that evaluates its steps in turn into the same
 # step<step>/ folders and then writes steps.json -- what keeps a 1,209-run sweep at ~1.2k evaluation jobs.
 # Finished benchmarks (and, in evaluate_run, finished steps) are kept on a re-run. Resources come from the
-# run's resolved evaluation spec (evaluation_resource in common.smk).
+# run's resolved evaluation spec (evaluation_resource in common.smk). With training.keep_checkpoints: false the
+# command deletes each evaluated checkpoint's weights once its metrics are written (never a run's newest).
 
 
 rule evaluate_checkpoint:
@@ -15,6 +16,7 @@ rule evaluate_checkpoint:
         model=checkpoint_model,
         data_dir=data_dir_param,
         out_dir="results/eval/{run}/step{step}",
+        release=release_weights_arg,
     log:
         "logs/evaluate_checkpoint/{run}/step{step}.log",
     benchmark:
@@ -29,7 +31,7 @@ rule evaluate_checkpoint:
     shell:
         "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate --run {wildcards.run:q} --step {wildcards.step:q}"
         " --model {params.model:q} --data-dir {params.data_dir:q} --out-dir {params.out_dir:q} --spec {params.spec:q}"
-        " > {log:q} 2>&1"
+        " {params.release:q} > {log:q} 2>&1"
 
 
 rule evaluate_run:
@@ -43,6 +45,7 @@ rule evaluate_run:
         models=run_checkpoint_template,
         data_dir=data_dir_param,
         eval_dir="results/eval/{run}",
+        release=release_weights_arg,
     log:
         "logs/evaluate_run/{run}.log",
     benchmark:
@@ -57,4 +60,4 @@ rule evaluate_run:
     shell:
         "OMP_NUM_THREADS={threads} oneshot-rlvr evaluate-run --run {wildcards.run:q} --steps {params.steps:q}"
         " --model-template {params.models:q} --data-dir {params.data_dir:q} --eval-dir {params.eval_dir:q}"
-        " --index {output:q} --spec {params.spec:q} > {log:q} 2>&1"
+        " --index {output:q} --spec {params.spec:q} {params.release:q} > {log:q} 2>&1"
