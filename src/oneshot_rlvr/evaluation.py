@@ -25,7 +25,10 @@ from math import comb
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from tqdm import tqdm
+
 from oneshot_rlvr import icl_examples
+from oneshot_rlvr.evaluation_log import log_to_tensorboard
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 
 REFLECTION_WORDS = ("rethink", "recheck", "recalculate")
@@ -317,14 +320,12 @@ class TransformersGenerator:
     def generate(
         self, prompts: Sequence[str], temperature: float, top_p: float, max_new_tokens: int, seed: int
     ) -> list[Generation]:
-        from tqdm import tqdm
-
         torch = self.torch
         torch.manual_seed(seed)
         outputs: list[Generation] = []
         sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
         greedy = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
-        for start in tqdm(range(0, len(prompts), self.batch_size), desc="generate", leave=False):
+        for start in range(0, len(prompts), self.batch_size):  # evaluate_checkpoint's bar counts the responses
             batch = list(prompts[start : start + self.batch_size])
             encoded = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
             with torch.inference_mode():
@@ -519,6 +520,7 @@ def evaluate_checkpoint(
         if rows:
             print(f"{name}: resuming at {len(rows)}/{len(expanded)} responses from {partial_path}", flush=True)
         chunk = getattr(generator, "chunk_size", None) or len(expanded)
+        bar = tqdm(total=len(expanded), initial=len(rows), desc=f"{run} step {step} {name}", unit="response")
         for start in range(len(rows), len(expanded), chunk):
             part = expanded[start : start + chunk]
             # Seeded by position, so a resumed evaluation draws exactly what an uninterrupted one draws.
@@ -547,6 +549,8 @@ def evaluate_checkpoint(
                 )
             if len(rows) < len(expanded):
                 atomic_write_jsonl(partial_path, [{"fingerprint": fingerprint}, *rows])
+            bar.update(len(part))
+        bar.close()
         grade_rows(rows, is_arc, grader, after_think)
         atomic_write_jsonl(out_dir / f"{name}.jsonl", rows)
         metrics = {
@@ -591,6 +595,7 @@ def evaluate_checkpoint(
     }
     result["manifest"] = evaluation_manifest(model_path, spec, Path(data_dir), result["wall_time_s"])
     atomic_write_json(out_dir / "metrics.json", result)
+    log_to_tensorboard(model_path, result)
     return result
 
 
@@ -690,8 +695,6 @@ def evaluate_run(
     """
     import subprocess
     import sys
-
-    from tqdm import tqdm
 
     models = {step: model_template.replace("{step}", str(step)) for step in steps}
     missing = [path for path in models.values() if _missing_local_model(path)]

@@ -538,3 +538,44 @@ def test_cli_evaluate_every_benchmark(tiny_model, shared_data, tmp_path, capsys)
         metrics = summary["benchmarks"][name]
         assert metrics["status"] == "ok" and ALL_METRIC_KEYS <= set(metrics), name
         assert metrics == json.loads((tmp_path / f"{name}.metrics.json").read_text())
+
+
+def test_evaluated_checkpoints_reach_tensorboard_and_release_their_weights(tiny_model, shared_data, tmp_path, capsys):
+    """Each evaluated checkpoint's accuracies go to its run's TensorBoard folder at its step (beside TRL's training
+    curves); `--release-weights` (training.keep_checkpoints: false) deletes an evaluated checkpoint's weights once
+    its metrics are written, never the run's newest; the progress bar names run, step and benchmark."""
+    import shutil
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from oneshot_rlvr import training
+    from oneshot_rlvr.evaluation_log import evaluation_log_dir
+
+    checkpoints = tmp_path / "checkpoints"
+    for step in (1, 2):
+        checkpoint = checkpoints / f"checkpoint-{step}"
+        shutil.copytree(tiny_model, checkpoint)
+        (checkpoint / training.HISTORY_FILE).write_text("{}")
+        (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+        training.write_complete_marker(checkpoint, step)
+    spec = tiny_eval_spec(tiny_model)
+    for name in spec["benchmarks"]:
+        spec["benchmarks"][name]["enabled"] = name == "math500"
+    accuracy = {}
+    for step in (1, 2):
+        out = tmp_path / "eval" / f"step{step}"
+        args = ["evaluate", "--run", "pi1", "--step", str(step), "--model", str(checkpoints / f"checkpoint-{step}")]
+        args += ["--data-dir", str(shared_data), "--out-dir", str(out), "--spec", json.dumps(spec), "--release-weights"]
+        capsys.readouterr()
+        assert cli.main(args) == 0
+        printed = capsys.readouterr()
+        assert f"pi1 step {step} math500: 100%" in printed.err
+        accuracy[step] = json.loads((out / "metrics.json").read_text())["benchmarks"]["math500"]["accuracy"]
+        released = f"{checkpoints / f'checkpoint-{step}'}: " + ("deleted model.safetensors" if step == 1 else "weights kept")
+        assert released in printed.out
+    assert not (checkpoints / "checkpoint-1" / "model.safetensors").exists()
+    assert (checkpoints / "checkpoint-2" / "model.safetensors").exists()
+    events = EventAccumulator(str(checkpoints / "runs" / "evaluation"))
+    events.Reload()
+    assert [(e.step, e.value) for e in events.Scalars("eval/math500")] == [(1, accuracy[1]), (2, accuracy[2])]
+    assert evaluation_log_dir(tiny_model) is None  # a base model has no run folder: not logged
