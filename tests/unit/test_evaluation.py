@@ -571,8 +571,8 @@ def test_evaluated_checkpoints_reach_tensorboard_and_release_their_weights(tiny_
         printed = capsys.readouterr()
         assert f"pi1 step {step} math500: 100%" in printed.err
         accuracy[step] = json.loads((out / "metrics.json").read_text())["benchmarks"]["math500"]["accuracy"]
-        released = f"{checkpoints / f'checkpoint-{step}'}: " + ("deleted model.safetensors" if step == 1 else "weights kept")
-        assert released in printed.out
+        released = "deleted model.safetensors (evaluated)" if step == 1 else "weights kept"
+        assert f"{checkpoints / f'checkpoint-{step}'}: {released}" in printed.out
     assert not (checkpoints / "checkpoint-1" / "model.safetensors").exists()
     assert (checkpoints / "checkpoint-2" / "model.safetensors").exists()
     events = EventAccumulator(str(checkpoints / "runs" / "evaluation"))
