@@ -129,3 +129,13 @@ rule all:
 # The paper's other tables, reports/README.md and the `paper` target (after the targets they reuse).
 include: "workflow/rules/paper_inputs.smk"
 include: "workflow/rules/paper.smk"
+
+
+# At the end: the reason each failed job gave in its log (Snakemake itself prints only "message: None" and the
+# exit status), or where the target's tables and figures are.
+onerror:
+    print_failed_jobs()
+
+
+onsuccess:
+    print_report_files()

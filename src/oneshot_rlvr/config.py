@@ -7,6 +7,7 @@ The Snakemake rules and the command-line tool use the same functions, so a run r
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import math
@@ -278,12 +279,16 @@ def apply_command_line_types(config: dict[str, Any], overrides: Mapping[str, Any
     Snakemake reads a nested override such as `--config 'training={gpus: 4}'` with YAML's base loader, which
     keeps every scalar a string ('4'), so the schema would refuse it. Each such string is typed the way YAML
     would, where the schema wants an integer, number, boolean or null at that key; where it allows a string it
-    stays one. Top-level scalars (`local_data_dir=...`) are typed by Snakemake itself and left alone."""
+    stays one. Top-level scalars are typed by Snakemake (numbers, booleans) except null: `local_data_dir=null`
+    arrives as the string "null", which becomes None where the schema allows null."""
     root = _schema()
     for key, value in overrides.items():
         if isinstance(value, (Mapping, list)) and key in config:
             typed = _typed(_plain(value), _child_schema(root, key, root), root)
             _overlay(config, key, typed)
+        elif isinstance(value, str) and key in config and value in _YAML_NULL:
+            if "null" in _schema_types(_child_schema(root, key, root), root):
+                config[key] = None
     return config
 
 
@@ -315,9 +320,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(dict(config)), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        first = errors[0]
-        key = ".".join(str(part) for part in first.absolute_path) or "<top level>"
-        raise ConfigError(f"invalid config key '{key}': {_short(first.message)}")
+        key, message = _schema_error(errors[0])
+        raise ConfigError(f"invalid config key '{_short(key, 120)}': {message}")
     if config["base_model"] not in config["models"]:
         raise ConfigError(f"invalid config key 'base_model': {config['base_model']!r} is not a key of 'models'")
     for run, spec in config["runs"].items():
@@ -345,6 +349,27 @@ def validate_config(config: Mapping[str, Any]) -> None:
                 name = seed_run_name(run, seed)
                 if name in config["runs"]:
                     raise ConfigError(f"invalid config key 'runs.{name}': the name of seed {seed} of run {run!r}")
+
+
+def _schema_error(error) -> tuple[str, str]:
+    """The key a schema error is about and what it allows: an unknown key is named itself with the keys allowed
+    beside it; a value that fits no alternative gets each alternative's description; never the schema itself."""
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        unknown = [key for key in error.instance if key not in allowed]
+        if unknown:
+            key = ".".join([*path, str(unknown[0])])
+            close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            return key, f"unknown key; {hint}allowed here: {', '.join(allowed)}"
+    if error.validator in ("oneOf", "anyOf"):
+        branches = [branch for branch in error.validator_value if isinstance(branch, dict)]
+        described = error.schema.get("description")
+        kinds = sorted({str(branch.get("type", "value")) for branch in branches})
+        allowed = described or " or ".join(kinds)
+        return ".".join(path) or "<top level>", f"{_short(repr(error.instance), 80)} is not allowed; expected {allowed}"
+    return ".".join(path) or "<top level>", _short(error.message)
 
 
 def run_names(config: Mapping[str, Any]) -> list[str]:

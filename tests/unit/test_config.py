@@ -31,13 +31,43 @@ def test_default_and_tiny_configs_validate():
         ("training.learning_rate=-1", "training.learning_rate"),
         ("evaluation.backend=tensorrt", "evaluation.backend"),
         ("runs.pi1.dataset=not_a_set", "runs.pi1.dataset"),
-        ("training.lr=1", "training"),
+        ("training.lr=1", "training.lr"),
         ("base_model=gpt5", "base_model"),
     ],
 )
 def test_invalid_values_name_the_key(override, key):
     with pytest.raises(oc.ConfigError, match=f"'{key}'"):
         oc.load_config(overrides=[override])
+
+
+def test_schema_errors_name_the_key_and_what_it_allows_not_the_schema():
+    """A typo names the unknown key itself, the closest allowed key and the keys allowed there; a value that fits
+    none of a key's alternatives gets the key's description; the schema itself is never printed."""
+    with pytest.raises(oc.ConfigError) as typo:
+        oc.load_config(overrides=["training.max_stepz=3"])
+    message = str(typo.value)
+    assert message.startswith("invalid config key 'training.max_stepz': unknown key; did you mean 'max_steps'?")
+    assert "allowed here: seed, max_steps, save_steps" in message and "keep_checkpoints" in message
+    assert "\n" not in message and "properties" not in message and len(message) < 1200
+    with pytest.raises(oc.ConfigError, match=r"^invalid config key 'runs\.pi1\.datset': unknown key; did you mean"):
+        oc.load_config(overrides=["runs.pi1.datset=pi1"])
+    with pytest.raises(oc.ConfigError) as sweep:
+        oc.load_config(overrides=["sweep_examples=[foo]"])
+    assert str(sweep.value) == (
+        "invalid config key 'sweep_examples': ['foo'] is not allowed; expected example sweep (sweep_1shot); "
+        "example-set names and/or ranges like pi1..pi1209"
+    )
+
+
+def test_command_line_null_is_none_where_the_schema_allows_null():
+    """`snakemake --config local_data_dir=null`: Snakemake passes the string "null"; it becomes None (no local
+    copy), as YAML would read it. Where the schema wants a string only, the string stays."""
+    config = {"local_data_dir": "null", "data_dir": "null"}
+    oc.apply_command_line_types(config, {"local_data_dir": "null", "data_dir": "null"})
+    assert config == {"local_data_dir": None, "data_dir": "null"}
+    config = {"local_data_dir": "../shared/data"}
+    oc.apply_command_line_types(config, {"local_data_dir": "../shared/data"})
+    assert config == {"local_data_dir": "../shared/data"}
 
 
 def test_unknown_run_is_named():

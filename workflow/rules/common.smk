@@ -3,11 +3,13 @@
 # (oneshot_rlvr.config), so the workflow and `oneshot-rlvr show-config` agree on every value.
 import json
 import re
+import sys
 from pathlib import PurePosixPath
 
 from snakemake.utils import validate
 
 from oneshot_rlvr import config as oc
+from oneshot_rlvr import console as ocon
 from oneshot_rlvr import data as od
 from oneshot_rlvr import selection as osel
 from oneshot_rlvr.training import bad_input as obad
@@ -278,3 +280,22 @@ def table3_inputs(wildcards):
 
 def table3_hash_args(wildcards):
     return config_hash_args(TABLE3_ROWS)
+
+
+def print_failed_jobs():
+    """onerror: each failed job's one useful line (from its log), after Snakemake's "message: None" blocks."""
+    failed = getattr(getattr(workflow, "scheduler", None), "failed", None) or []
+    jobs = [
+        (job.rule.name, [str(log) for log in job.log])
+        for failed_job in failed
+        for job in getattr(failed_job, "jobs", [failed_job])
+    ]
+    for line in ocon.failure_lines(jobs):
+        print(line, file=sys.stderr, flush=True)
+
+
+def print_report_files():
+    """onsuccess: where the target's tables and figures are."""
+    outputs = [str(path) for job in workflow.dag.jobs for path in job.output]
+    for line in ocon.report_lines(outputs):
+        print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,104 @@
+"""What a researcher reads on the console: a failed job's one useful line, where a target's reports are, and
+every subcommand's --help."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+
+import pytest
+
+from oneshot_rlvr import cli, console
+from oneshot_rlvr.config import REPO_ROOT
+
+
+def test_error_line_prefers_our_cli_line_then_the_exception(tmp_path):
+    log = tmp_path / "job.log"
+    log.write_text(
+        "loading\rgenerate:  50%|#####     | 1/2\rgenerate: 100%\n"
+        "Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: inner detail\n"
+        "oneshot-rlvr evaluate: error: data folder d does not exist (--data-dir)\n"
+        "[rank1]: torch.distributed.elastic.multiprocessing.errors.ChildFailedError: rank 1 failed\n"
+    )
+    assert console.error_line(log) == "oneshot-rlvr evaluate: error: data folder d does not exist (--data-dir)"
+    log.write_text("Traceback (most recent call last):\nKeyError: 'x'\nwarning: something\n")
+    assert console.error_line(log) == "KeyError: 'x'"
+    log.write_text("step 1\nslurmstepd: error: *** JOB 7 CANCELLED AT 2026-12-01 DUE TO TIME LIMIT ***\n")
+    assert console.error_line(log).startswith("slurmstepd: error: *** JOB 7 CANCELLED")
+    log.write_text("step 1\nstep 2\n")
+    assert console.error_line(log) is None and console.error_line(tmp_path / "absent.log") is None
+    assert console.failure_lines([("train_grpo", [str(log)]), ("report_table1", [])]) == [
+        f"train_grpo failed with no error line in its log; read {log}",
+        "report_table1 failed (no log file)",
+    ]
+
+
+def test_report_lines_list_a_targets_tables_and_count_many_figures():
+    outputs = ["results/eval/pi1/step2/metrics.json", "reports/table1.csv", "reports/table1.md"]
+    assert console.report_lines(outputs) == [
+        "Reports of this target (2 files; reports/README.md indexes every artefact):",
+        "  reports/table1.csv",
+        "  reports/table1.md",
+    ]
+    many = [f"reports/figures/figure{i}.{ext}" for i in range(1, 9) for ext in ("png", "pdf")] + outputs
+    lines = console.report_lines(many)
+    assert lines[1] == "  reports/: 2 files (table1.csv, table1.md)"
+    assert lines[2] == "  reports/figures/: 16 files (figure1.pdf, figure1.png, figure2.pdf, figure2.png, ...)"
+    assert console.report_lines(["results/x.json"]) == []
+
+
+def test_a_failed_job_prints_its_one_useful_line(tmp_path):
+    """A real failed Snakemake job (fetch_data from a folder that does not exist): the console's last lines carry
+    the command's own error line and its log, not just Snakemake's "message: None"."""
+    workdir = tmp_path / "wf"
+    workdir.mkdir()
+    shutil.copy(REPO_ROOT / "Snakefile", workdir / "Snakefile")
+    shutil.copytree(REPO_ROOT / "workflow", workdir / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "config", workdir / "config")
+    missing = tmp_path / "no-such-data"
+    result = subprocess.run(
+        ["snakemake", "fetch_data", "--cores", "1", "--configfile", "config/tiny.yaml", "--config",
+         f"local_data_dir={missing}"],
+        cwd=workdir, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    expected = (
+        f"fetch_data failed: oneshot-rlvr fetch-data: error: {missing}/dsr_sub/dsr_sub.parquet: file not found "
+        f"(dataset 'dsr_sub', local_data_dir {missing})  (log: logs/fetch_data.log)"
+    )
+    assert expected in result.stderr.splitlines(), result.stderr[-3000:]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_subcommand_help_describes_it_and_its_options(name, capsys):
+    """`oneshot-rlvr <command> --help`: a description, a help text for every option, and the allowed values of
+    every option that has fixed choices."""
+    parser = subcommands()[name]
+    assert parser.description and len(parser.description) > 20, name
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+    with pytest.raises(SystemExit) as done:
+        cli.main([name, "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert " ".join(parser.description.split()) in text
+    for action in parser._actions:
+        for choice in action.choices or []:
+            assert str(choice) in text, f"{name} {action.option_strings}: {choice!r} not shown"
+
+
+def test_help_shows_the_allowed_values():
+    text = {name: parser.format_help() for name, parser in subcommands().items()}
+    assert "std,var,mean,random,lim" in text["rank"] and "default,qwen_eval,deepscaler" in text["grade"]
+    assert "figure16" in text["plot-figure"] and "20" in text["report-table"] and "arc_c" in text["fetch-data"]
+    assert "--release-weights" in text["evaluate"] and "keep_checkpoints" in text["evaluate"]
+
