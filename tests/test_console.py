@@ -17,7 +17,7 @@ def test_error_line_prefers_our_cli_line_then_the_exception(tmp_path):
     log = tmp_path / "job.log"
     log.write_text(
         "loading\rgenerate:  50%|#####     | 1/2\rgenerate: 100%\n"
-        "Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: inner detail\n"
+        'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: inner detail\n'
         "oneshot-rlvr evaluate: error: data folder d does not exist (--data-dir)\n"
         "[rank1]: torch.distributed.elastic.multiprocessing.errors.ChildFailedError: rank 1 failed\n"
     )
@@ -101,4 +101,3 @@ def test_help_shows_the_allowed_values():
     assert "std,var,mean,random,lim" in text["rank"] and "default,qwen_eval,deepscaler" in text["grade"]
     assert "figure16" in text["plot-figure"] and "20" in text["report-table"] and "arc_c" in text["fetch-data"]
     assert "--release-weights" in text["evaluate"] and "keep_checkpoints" in text["evaluate"]
-

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import pytest
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import training
+from oneshot_rlvr import disk, training
 
 
 def tiny_spec(model: Path, **overrides) -> dict:
@@ -265,6 +265,14 @@ def test_only_the_newest_checkpoint_keeps_optimizer_state(tiny_model, dsr_datase
     assert summary["resumed_from"] == str(second) and "keeps model weights only" not in capsys.readouterr().out
     assert [name for name in state if (second / name).exists()] == []
     assert [name for name in state if (resumed / "checkpoint-3" / name).exists()] == state
+    # `oneshot-rlvr plan`'s estimate (oneshot_rlvr.disk) against the files: 3 checkpoints of fp32 weights and one
+    # AdamW state (two fp32 moments), within the files' headers and pickling overhead (about 20 kB here, on 50k
+    # parameters; nothing next to a 1.5B model's 12 GB).
+    parameters = disk.safetensors_parameters(resumed / "checkpoint-3")
+    weights = sum(path.stat().st_size for path in resumed.glob("checkpoint-*/*.safetensors"))
+    optimizer = sum(path.stat().st_size for path in resumed.glob("checkpoint-*/optimizer.pt"))
+    assert weights == pytest.approx(3 * disk.WEIGHT_BYTES * parameters, rel=0.02)
+    assert 0 < optimizer - disk.ADAM_BYTES * parameters < 40_000
     training.train(tiny_spec(tiny_model, max_steps=3), dsr_dataset, straight, tmp_path / "done2.json")
     for step in (1, 2, 3):
         weights = f"checkpoint-{step}/model.safetensors"
