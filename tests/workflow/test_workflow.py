@@ -40,6 +40,7 @@ def test_miniature_reproduce_table1_end_to_end(miniature):
     columns = ["math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25", "avg", "arc_e", "arc_c"]
     assert [r["row"] for r in table[:: len(columns)]] == rows
     assert all([r["column"] for r in table[i * 9 : i * 9 + 9]] == columns for i in range(len(rows)))
+
     def accuracy(bench, grader):
         return bench["accuracy_by_grader"].get(grader, bench["accuracy"])
 
@@ -63,9 +64,12 @@ def test_miniature_reproduce_table1_end_to_end(miniature):
     produced = json.loads((workdir / table[0]["metrics_file"]).read_text())["manifest"]
     assert {"packages", "python", "device", "git_commit", "git_dirty", "seeds", "config_hash"} <= set(produced)
     assert set(produced["data_checksums"]) == set(columns) - {"avg"} and produced["wall_time_s"] > 0
-    assert produced["data_checksums"]["math500"] == hashlib.sha256(
-        (workdir / "resources" / "data" / "benchmarks" / "math500" / "test.jsonl").read_bytes()
-    ).hexdigest()
+    assert (
+        produced["data_checksums"]["math500"]
+        == hashlib.sha256(
+            (workdir / "resources" / "data" / "benchmarks" / "math500" / "test.jsonl").read_bytes()
+        ).hexdigest()
+    )
     trained = json.loads((workdir / [r for r in table if r["row"] == "pi1"][0]["metrics_file"]).read_text())
     assert trained["manifest"]["seeds"] == {"evaluation": 0, "training": 1}
     markdown = (workdir / "reports" / "table1.md").read_text()
@@ -78,8 +82,30 @@ def test_miniature_reproduce_table1_end_to_end(miniature):
     history = json.loads((workdir / "results/runs/pi1/checkpoints/checkpoint-2/history.json").read_text())
     assert list(history) == ["124"] and len(history["124"]) == 2
     assert (workdir / "logs" / "train_grpo" / "pi1.log").exists()
+    # Disk: only the newest checkpoint keeps the optimizer state; the older one keeps the model it was evaluated on.
+    checkpoints = workdir / "results" / "runs" / "pi1" / "checkpoints"
+    assert not (checkpoints / "checkpoint-1" / "optimizer.pt").exists()
+    assert (checkpoints / "checkpoint-1" / "model.safetensors").exists()
+    assert (checkpoints / "checkpoint-2" / "optimizer.pt").exists()
+    # TensorBoard: every evaluated checkpoint's accuracies beside TRL's training curves.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(checkpoints / "runs" / "evaluation"))
+    events.Reload()
+    step2 = json.loads((workdir / "results/eval/pi1/step2/metrics.json").read_text())
+    math500 = {event.step: event.value for event in events.Scalars("eval/math500")}
+    assert math500 == {1: pytest.approx(math500[1]), 2: pytest.approx(step2["benchmarks"]["math500"]["accuracy"])}
     assert (workdir / "benchmarks" / "rules" / "train_grpo" / "pi1.tsv").exists()
 
     # A second run has nothing to do.
     again = snakemake(workdir, *args, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_a_target_names_its_reports_at_the_end(miniature, tmp_path):
+    """The Snakefile's onsuccess: after a target is built, the console says where its tables are."""
+    workdir = miniature.clone(tmp_path / "wf")
+    (workdir / "reports" / "table1.md").unlink()
+    built = snakemake(workdir, *miniature.args("reproduce_table1"))
+    lines = built.stderr.splitlines()
+    assert "  reports/table1.md" in lines and "  reports/table1.csv" in lines, built.stderr[-3000:]
