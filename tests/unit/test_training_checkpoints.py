@@ -298,3 +298,30 @@ def test_release_weights_spares_the_newest_checkpoint_and_other_folders(tiny_mod
     assert (checkpoints / "checkpoint-1" / training.COMPLETE_MARKER).stat().st_mtime_ns == marker
     assert "deleted once it was evaluated" in training.checkpoint_damage(checkpoints / "checkpoint-1", 1)
     assert training.newest_usable_checkpoint(checkpoints) == (2, checkpoints / "checkpoint-2")
+
+
+def test_pruning_covers_fsdp_and_deepspeed_resume_files(tiny_model, tmp_path):
+    """Multi-GPU resume state has other names (FSDP's sharded model and optimizer folders, DeepSpeed's
+    global_step folder); pruning takes them too, leaves the consolidated model evaluation loads, and only once the
+    newest checkpoint is complete and undamaged."""
+    checkpoints = tmp_path / "checkpoints"
+    resume = {"pytorch_model_fsdp_0/__0_0.distcp": 10, "optimizer_0/__0_0.distcp": 20, "global_step1/x.pt": 5,
+              "rng_state_1.pth": 3, "scheduler.pt": 2}  # fmt: skip
+    for step in (1, 2):
+        checkpoint = checkpoints / f"checkpoint-{step}"
+        shutil.copytree(tiny_model, checkpoint)
+        (checkpoint / training.HISTORY_FILE).write_text("{}")
+        (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+        for name, size in resume.items():
+            (checkpoint / name).parent.mkdir(exist_ok=True)
+            (checkpoint / name).write_bytes(b"x" * size)
+        training.write_complete_marker(checkpoint, step)
+    newest = checkpoints / "checkpoint-2" / "scheduler.pt"
+    newest.write_bytes(b"x")  # the newest is damaged: nothing older is pruned
+    assert training.prune_resume_state(checkpoints) == [] and (checkpoints / "checkpoint-1" / "optimizer_0").is_dir()
+    newest.write_bytes(b"xx")
+    assert training.prune_resume_state(checkpoints) == [checkpoints / "checkpoint-1"]
+    left = sorted(path.name for path in (checkpoints / "checkpoint-1").iterdir())
+    assert not {"pytorch_model_fsdp_0", "optimizer_0", "global_step1", "rng_state_1.pth", "scheduler.pt"} & set(left)
+    assert "model.safetensors" in left and training.checkpoint_damage(checkpoints / "checkpoint-1", 1) is None
+    assert all((checkpoints / "checkpoint-2" / name).exists() for name in resume)

@@ -34,13 +34,12 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 # What only resuming reads (names of a checkpoint's entries, files or folders): transformers' optimizer, scheduler,
 # loss-scaler and per-process RNG state, FSDP's sharded model and optimizer, DeepSpeed's global_step<N> folder.
 RESUME_STATE = (
-    "optimizer.pt",
+    "optimizer*",  # optimizer.pt; FSDP's optimizer.bin (full) or optimizer_0/ (sharded)
     "scheduler.pt",
     "scaler.pt",
     "rng_state*.pth",
-    "optimizer_*",
-    "pytorch_model_fsdp_*",
-    "global_step*",
+    "pytorch_model_fsdp*",  # FSDP's own copy of the model (pytorch_model_fsdp_0/ or .bin), beside the consolidated one
+    "global_step*",  # DeepSpeed
 )
 # The consolidated Hugging Face weights evaluation loads.
 MODEL_WEIGHTS = ("*.safetensors", "model.safetensors.index.json", "pytorch_model*.bin")
@@ -227,7 +226,7 @@ def removals(checkpoint: Path) -> dict[str, list[str]]:
 
 def has_resume_state(checkpoint: Path) -> bool:
     """Whether a checkpoint still holds the optimizer state a resume continues from."""
-    return bool(_entries(Path(checkpoint), ("optimizer.pt", "optimizer_*", "global_step*")))
+    return bool(_entries(Path(checkpoint), ("optimizer*", "global_step*")))
 
 
 def prune_resume_state(checkpoint_dir: Path) -> list[Path]:
