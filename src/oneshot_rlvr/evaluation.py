@@ -30,6 +30,7 @@ from tqdm import tqdm
 from oneshot_rlvr import icl_examples
 from oneshot_rlvr.evaluation_log import log_to_tensorboard
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
+from oneshot_rlvr.training.checkpoints import removed_file_stats
 
 REFLECTION_WORDS = ("rethink", "recheck", "recalculate")
 
@@ -595,7 +596,8 @@ def evaluate_checkpoint(
     }
     result["manifest"] = evaluation_manifest(model_path, spec, Path(data_dir), result["wall_time_s"])
     atomic_write_json(out_dir / "metrics.json", result)
-    log_to_tensorboard(model_path, result)
+    if pending:  # a checkpoint whose benchmarks were all finished before was logged then
+        log_to_tensorboard(model_path, result)
     return result
 
 
@@ -789,6 +791,17 @@ def _fingerprint(model_path: str, spec: Mapping[str, Any], benchmark: str) -> st
             if path.suffix in (".safetensors", ".bin", ".json") and path.is_file():
                 stat = path.stat()
                 files.append((path.name, stat.st_size, stat.st_mtime_ns))
+        # Weights deleted after evaluation (training.keep_checkpoints: false) count as they were, so the finished
+        # evaluation of that checkpoint is still recognised (e.g. when a longer run re-triggers its evaluations).
+        removed = removed_file_stats(model_dir)
+        files = sorted(
+            files
+            + [
+                (name, *stat)
+                for name, stat in removed.items()
+                if Path(name).suffix in (".safetensors", ".bin", ".json")
+            ]
+        )
     return spec_hash({"model": str(model_path), "files": files, "spec": spec, "benchmark": benchmark})
 
 

@@ -575,6 +575,14 @@ def test_evaluated_checkpoints_reach_tensorboard_and_release_their_weights(tiny_
         assert f"{checkpoints / f'checkpoint-{step}'}: {released}" in printed.out
     assert not (checkpoints / "checkpoint-1" / "model.safetensors").exists()
     assert (checkpoints / "checkpoint-2" / "model.safetensors").exists()
+    # Evaluated again (e.g. a longer run re-triggers every evaluation): the finished one is recognised, not redone.
+    args = ["evaluate", "--run", "pi1", "--step", "1", "--model", str(checkpoints / "checkpoint-1"), "--data-dir"]
+    args += [str(shared_data), "--out-dir", str(tmp_path / "eval" / "step1"), "--spec", json.dumps(spec)]
+    assert cli.main(args) == 0
+    again = capsys.readouterr()
+    assert "math500: " not in again.err and json.loads(again.out.splitlines()[0])["accuracy"]["math500"] == round(
+        accuracy[1], 1
+    )
     events = EventAccumulator(str(checkpoints / "runs" / "evaluation"))
     events.Reload()
     assert [(e.step, e.value) for e in events.Scalars("eval/math500")] == [(1, accuracy[1]), (2, accuracy[2])]

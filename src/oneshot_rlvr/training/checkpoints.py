@@ -224,6 +224,23 @@ def removals(checkpoint: Path) -> dict[str, list[str]]:
     return found
 
 
+def removed_file_stats(folder: Path) -> dict[str, tuple[int, int]]:
+    """Size and mtime (ns) of every file removed on purpose from a checkpoint folder, by name (what the evaluation
+    fingerprint read when the file was there); empty for any other folder."""
+    stats: dict[str, tuple[int, int]] = {}
+    try:
+        lines = (Path(folder) / REMOVAL_LOG).read_text().splitlines()
+    except OSError:
+        return stats
+    for line in lines:
+        try:
+            for name, (size, mtime) in json.loads(line).get("files", {}).items():
+                stats[str(name)] = (int(size), int(mtime))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return stats
+
+
 def has_resume_state(checkpoint: Path) -> bool:
     """Whether a checkpoint still holds the optimizer state a resume continues from."""
     return bool(_entries(Path(checkpoint), ("optimizer*", "global_step*")))
@@ -262,8 +279,11 @@ def _remove_entries(checkpoint: Path, patterns: tuple[str, ...], kind: str) -> l
     if not entries:
         return []
     names = [entry.name for entry in entries]
+    # Each removed file's size and mtime, so that the evaluation fingerprint of the model folder stays what it was
+    # and a finished evaluation is still recognised (removed_file_stats).
+    stats = {entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns] for entry in entries if entry.is_file()}
     with open(checkpoint / REMOVAL_LOG, "a") as handle:
-        handle.write(json.dumps({"removed": kind, "names": names, "time": time.time()}) + "\n")
+        handle.write(json.dumps({"removed": kind, "names": names, "files": stats, "time": time.time()}) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     for entry in entries:
