@@ -4,13 +4,10 @@ every subcommand's --help."""
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 
 import pytest
 
 from oneshot_rlvr import cli, console
-from oneshot_rlvr.config import REPO_ROOT
 
 
 def test_error_line_prefers_our_cli_line_then_the_exception(tmp_path):
@@ -46,28 +43,6 @@ def test_report_lines_list_a_targets_tables_and_count_many_figures():
     assert lines[1] == "  reports/: 2 files (table1.csv, table1.md)"
     assert lines[2] == "  reports/figures/: 16 files (figure1.pdf, figure1.png, figure2.pdf, figure2.png, ...)"
     assert console.report_lines(["results/x.json"]) == []
-
-
-def test_a_failed_job_prints_its_one_useful_line(tmp_path):
-    """A real failed Snakemake job (fetch_data from a folder that does not exist): the console's last lines carry
-    the command's own error line and its log, not just Snakemake's "message: None"."""
-    workdir = tmp_path / "wf"
-    workdir.mkdir()
-    shutil.copy(REPO_ROOT / "Snakefile", workdir / "Snakefile")
-    shutil.copytree(REPO_ROOT / "workflow", workdir / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "config", workdir / "config")
-    missing = tmp_path / "no-such-data"
-    result = subprocess.run(
-        ["snakemake", "fetch_data", "--cores", "1", "--configfile", "config/tiny.yaml", "--config",
-         f"local_data_dir={missing}"],
-        cwd=workdir, capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode != 0
-    expected = (
-        f"fetch_data failed: oneshot-rlvr fetch-data: error: {missing}/dsr_sub/dsr_sub.parquet: file not found "
-        f"(dataset 'dsr_sub', local_data_dir {missing})  (log: logs/fetch_data.log)"
-    )
-    assert expected in result.stderr.splitlines(), result.stderr[-3000:]
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
