@@ -479,7 +479,8 @@ def evaluate_checkpoint(
     # First every check (finished benchmarks, benchmark files, saved partial responses), so that bad input stops
     # the job before the model is loaded; then the generation of what is missing.
     pending: dict[str, tuple[dict[str, Any], str, list, list[dict[str, Any]]]] = {}
-    for name in data.ALL_BENCHMARKS:
+    averaged, extra = data.benchmark_set(spec)
+    for name in (*averaged, *extra):
         settings = benchmark_settings(spec, name)
         if not settings["enabled"]:
             summary[name] = {"status": "not run", "reason": "disabled in config"}
@@ -568,8 +569,8 @@ def evaluate_checkpoint(
         atomic_write_json(metrics_path, metrics)
         partial_path.unlink(missing_ok=True)
         summary[name] = metrics
-    summary = {name: summary[name] for name in data.ALL_BENCHMARKS}
-    math_ok = [name for name in data.MATH_BENCHMARKS if summary[name].get("status") == "ok"]
+    summary = {name: summary[name] for name in (*averaged, *extra)}
+    math_ok = [name for name in averaged if summary[name].get("status") == "ok"]
     math_scores = [summary[name]["accuracy"] for name in math_ok]
     disagreements: dict[str, int] = {}
     for name in math_ok:
@@ -586,7 +587,9 @@ def evaluate_checkpoint(
         "grader_disagreements": disagreements,
         "icl": None if not icl else {"demonstrations": icl["demonstrations"], "count": len(demonstrations)},
         "benchmarks": summary,
-        "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(data.MATH_BENCHMARKS) else None,
+        # the mean of the averaged benchmarks of the benchmark set (the paper's six math benchmarks by default)
+        "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(averaged) else None,
+        "average_of": list(averaged),
         "wall_time_s": round(time.time() - started, 1),
     }
     result["manifest"] = evaluation_manifest(model_path, spec, Path(data_dir), result["wall_time_s"])
