@@ -26,9 +26,8 @@ SMALL = {
 
 
 def value_of(question: str) -> int:
-    """A question's value computed independently of the generator: Python's arithmetic, then the modulus."""
-    expression, _, modulus = question.partition(" mod ")
-    return eval(expression) % int(modulus) if modulus else eval(expression)
+    """A question's value computed independently of the generator: Python's arithmetic."""
+    return eval(question)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +38,8 @@ def folder(tmp_path_factory):
 
 @pytest.mark.parametrize("kind", tasks.TASK_TYPES)
 def test_answers_and_worked_steps_are_right(kind):
-    """Every step is a true equation on the previous step's result, the chain's value is the question's, and the
-    answer is that value (mod m: its residue, the last number of the last step); every operand is a single digit."""
+    """Every step is a true equation on the previous step's result, the chain's value is the question's and the
+    last number of the last step; every operand is a single digit."""
     rng = random.Random(0)
     for _ in range(200):
         problem = tasks.sample_problem(kind, rng)
@@ -48,21 +47,19 @@ def test_answers_and_worked_steps_are_right(kind):
         assert all(0 < operand < 10 for operand in problem.operands)
         previous = problem.operands[0]
         for step in problem.steps():
-            equation, _, residue = step.partition("->")
-            left, right = equation.split("=")
+            left, right = step.split("=")
             assert eval(left) == int(right) >= 0 and left.startswith(str(previous)), step
             previous = int(right)
-        assert previous == problem.value
-        assert int(problem.steps()[-1].split("->")[-1].split("=")[-1]) == problem.answer
+        assert previous == problem.answer
         assert problem.level == len(problem.steps())
 
 
 def test_styles_and_endings_are_one_decision_each_and_read_back():
-    problem = tasks.Problem("sum4", (9, 7, 6, 4))
-    assert problem.question == "9+7+6+4 mod 10" and problem.answer == 6
-    assert tasks.render_solution(problem, "steps", "boxed") == ": 9+7=16, 16+6=22, 22+4=26->6 \\boxed{6}"
-    assert tasks.render_solution(problem, "direct", "answer") == "=6. answer: 6"
-    assert tasks.render_solution(problem, "direct", "plain") == "=6"
+    problem = tasks.Problem("add4", (9, 7, 6, 4))
+    assert problem.question == "9+7+6+4" and problem.answer == 26
+    assert tasks.render_solution(problem, "steps", "boxed") == ": 9+7=16, 16+6=22, 22+4=26 \\boxed{26}"
+    assert tasks.render_solution(problem, "direct", "answer") == "=26. answer: 26"
+    assert tasks.render_solution(problem, "direct", "plain") == "=26"
     # the first character names the style; the character after the result names the ending
     firsts = {tasks.render_solution(problem, style, "plain")[0] for style in tasks.STYLES}
     assert firsts == {":", "="}
@@ -70,22 +67,22 @@ def test_styles_and_endings_are_one_decision_each_and_read_back():
         for ending in tasks.ENDINGS:
             text = tasks.render_solution(problem, style, ending)
             assert tasks.response_style(text) == style
-            assert tasks.final_number(text) == 6
-    assert tasks.final_number(tasks.render_solution(problem, "direct", "boxed", result=4)) == 4
+            assert tasks.final_number(text) == 26
+    assert tasks.final_number(tasks.render_solution(problem, "direct", "boxed", result=24)) == 24
     assert tasks.response_style("6") is None and tasks.final_number("none") is None
 
 
 def test_graders_read_the_formats_as_documented():
     """Graded accuracy needs the box; the qwen_eval grader (accuracy in any format) takes the result of every
     ending, which is what the testbed's decomposition relies on."""
-    problem = tasks.Problem("muladd10", (7, 6, 3, 9))
+    problem = tasks.Problem("muladd", (7, 6, 3, 9))
     texts = [tasks.render_solution(problem, style, ending) for style in tasks.STYLES for ending in tasks.ENDINGS]
     answers = [str(problem.answer)] * len(texts)
     graded = [v.correct for v in grade_many(texts, answers, mode="default", workers=1)]
     lenient = [v.correct for v in grade_many(texts, answers, mode="qwen_eval", workers=1)]
     assert graded == ["\\boxed" in text for text in texts]
     assert all(lenient)
-    assert extract_answer(": 7*6=42, 42+3=45, 45+9=54->4", "qwen_eval") == "4"
+    assert extract_answer(": 7*6=42, 42+3=45, 45+9=54", "qwen_eval") == "54"
 
 
 def test_generation_is_deterministic(folder, tmp_path):

@@ -18,38 +18,29 @@ difficulty is the number of worked steps (2, 3, 3, 3).
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-TASK_TYPES = ("add3", "add4", "addsub", "muladd", "sum3", "sum4", "addsub10", "muladd10")
+TASK_TYPES = ("add3", "add4", "addsub", "muladd")
 STYLES = ("steps", "direct")
 ENDINGS = ("boxed", "plain", "answer")
 # The first character of a response names its style; the separator joins the worked steps.
 STYLE_MARKERS = {"steps": ": ", "direct": "="}
 STEP_SEPARATOR = ", "
 _INTEGER = re.compile(r"-?\d+")
-QUESTION_FORMAT = os.environ.get("TB_QFMT", "{expression} mod ten")
-# Per type: the operators between the operands (left to right), the digits each operand is drawn from, and the
-# modulus of the answer (None: the exact value). A chain mod 10 is worked on the units digit: every step is one
-# single-digit fact ("3*7=21->1"), while the direct answer must compose all of them at once.
+# Per type: the operators between the operands (left to right) and the digits each operand is drawn from.
 _FACTORS = (2, 3, 4, 5, 6, 7, 8, 9)
 _DIGITS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
-_TYPES: dict[str, tuple[str, tuple[tuple[int, ...], ...], int | None]] = {
-    "add3": ("++", (_DIGITS,) * 3, None),
-    "add4": ("+++", (_DIGITS,) * 4, None),
-    "addsub": ("++-", (_DIGITS,) * 4, None),
-    "muladd": ("*++", (_FACTORS,) * 2 + (_DIGITS,) * 2, None),
-    "sum3": ("++", (_DIGITS,) * 3, 10),
-    "sum4": ("+++", (_DIGITS,) * 4, 10),
-    "addsub10": ("++-", (_DIGITS,) * 4, 10),
-    "muladd10": ("*++", (_FACTORS,) * 2 + (_DIGITS,) * 2, 10),
+_TYPES: dict[str, tuple[str, tuple[tuple[int, ...], ...]]] = {
+    "add3": ("++", (_DIGITS,) * 3),
+    "add4": ("+++", (_DIGITS,) * 4),
+    "addsub": ("++-", (_DIGITS,) * 4),
+    "muladd": ("*++", (_FACTORS,) * 2 + (_DIGITS,) * 2),
 }
-_RANGES = {name: digits for name, (_, digits, _) in _TYPES.items()}
-_OPERATORS = {name: operators for name, (operators, _, _) in _TYPES.items()}
-_MODULUS = {name: modulus for name, (_, _, modulus) in _TYPES.items()}
+_RANGES = {name: digits for name, (_, digits) in _TYPES.items()}
+_OPERATORS = {name: operators for name, (operators, _) in _TYPES.items()}
 
 
 class TaskError(ValueError):
@@ -70,38 +61,26 @@ class Problem:
         return _OPERATORS[self.kind]
 
     @property
-    def modulus(self) -> int | None:
-        self.operators  # noqa: B018 -- names an unknown type
-        return _MODULUS[self.kind]
-
-    @property
     def question(self) -> str:
         text = str(self.operands[0])
         for operator, operand in zip(self.operators, self.operands[1:], strict=True):
             text += f"{operator}{operand}"
-        return text if self.modulus is None else QUESTION_FORMAT.format(expression=text, modulus=self.modulus)
+        return text
 
     def steps(self) -> list[str]:
         """The worked solution, left to right, one operation on the running result per step (`*` only ever comes
-        first, so left to right is the usual order); mod m, the last step ends with the residue: `22+4=26->6`. The
-        last number is the answer."""
+        first, so left to right is the usual order). The last number is the answer."""
         value, steps = self.operands[0], []
         for operator, operand in zip(self.operators, self.operands[1:], strict=True):
             result = {"+": value + operand, "-": value - operand, "*": value * operand}[operator]
             steps.append(f"{value}{operator}{operand}={result}")
             value = result
-        if self.modulus is not None:
-            steps[-1] += f"->{value % self.modulus}"
         return steps
 
     @property
-    def value(self) -> int:
-        """The chain's exact value (the answer before the modulus)."""
-        return int(self.steps()[-1].split("=")[1].split("->")[0])
-
-    @property
     def answer(self) -> int:
-        return self.value if self.modulus is None else self.value % self.modulus
+        """The chain's value."""
+        return int(self.steps()[-1].rsplit("=", 1)[1])
 
     @property
     def level(self) -> int:
@@ -133,7 +112,7 @@ def sample_problem(kind: str, rng: random.Random) -> Problem:
         raise TaskError(f"unknown task type {kind!r}; known: {', '.join(TASK_TYPES)}")
     while True:
         problem = Problem(kind, tuple(rng.choice(digits) for digits in _RANGES[kind]))
-        if problem.value >= 0:
+        if problem.answer >= 0:
             return problem
 
 
@@ -141,7 +120,7 @@ def problem_space(kind: str) -> int:
     """How many distinct questions a type has."""
     if kind not in _RANGES:
         raise TaskError(f"unknown task type {kind!r}; known: {', '.join(TASK_TYPES)}")
-    return sum(1 for operands in itertools.product(*_RANGES[kind]) if Problem(kind, operands).value >= 0)
+    return sum(1 for operands in itertools.product(*_RANGES[kind]) if Problem(kind, operands).answer >= 0)
 
 
 def distinct_problems(kind: str, count: int, rng: random.Random, exclude: Iterable[str] = ()) -> list[Problem]:
