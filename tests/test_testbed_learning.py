@@ -22,7 +22,7 @@ from oneshot_rlvr.training import read_train_log, train
 
 DATA = {
     "seed": 0,
-    "types": ["add3", "mul"],
+    "types": ["add3", "muladd"],
     "pool_size": 40,
     "benchmark_size": 60,
     "warm_start_examples": 160 * 64,
@@ -79,9 +79,9 @@ def lab(tmp_path_factory) -> Lab:
 
 
 def one_shot(lab: Lab, name: str) -> analysis.LearningVerdict:
-    """1-shot RLVR on the pool's first mul problem, duplicated to the batch, then the held-out evaluation."""
+    """1-shot RLVR on the pool's first muladd problem, duplicated to the batch, then the held-out evaluation."""
     pool = data.load_dsr_sub(lab.data_dir)
-    index = next(int(info["index"]) for info in pool["extra_info"] if info["type"] == "mul")
+    index = next(int(info["index"]) for info in pool["extra_info"] if info["type"] == "muladd")
     dataset = lab.root / f"{name}.parquet"
     selection.duplicate_to_batch(pool.iloc[[index]], 8).to_parquet(dataset, index=False)
     spec = oc.training_spec(lab.config, "pi1")

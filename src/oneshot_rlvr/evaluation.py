@@ -651,9 +651,10 @@ def check_inputs(model_path: str, spec: Mapping[str, Any], data_dir: Path) -> No
         raise EvaluationError(f"model path {model_path} does not exist (a local folder, not a hub id)")
     if not Path(data_dir).is_dir():
         raise EvaluationError(f"data folder {data_dir} does not exist (--data-dir)")
-    for name in data.ALL_BENCHMARKS:
+    averaged, extra = data.benchmark_set(spec)
+    for name in (*averaged, *extra):
         if benchmark_settings(spec, name)["enabled"]:
-            path = Path(data_dir) / data.relpath_of(name)
+            path = Path(data_dir) / data.benchmark_relpath(name)
             if not path.is_file():
                 raise EvaluationError(
                     f"{path}: file not found (benchmark {name!r} is enabled: evaluation.benchmarks.{name}.enabled)"
