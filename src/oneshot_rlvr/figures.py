@@ -525,8 +525,8 @@ def panel_title(key: str, curves: Mapping[str, Sequence[Mapping[str, Any]]]) -> 
     names = next((tuple(p.get("average_of") or ()) for points in curves.values() for p in points), ()) or None
     kind, _, name = key.rpartition(":")
     if name == "avg" and names and names != MATH_BENCHMARKS:
-        what = {"": "accuracy", "any": "accuracy in any format (skill)", "boxed": "responses with \\boxed{}"}
-        return f"{what.get(kind, kind)}, average of {', '.join(names)}"
+        what = {"": "accuracy as graded", "any": "accuracy in any format (skill)", "boxed": "responses with \\boxed{}"}
+        return f"{what.get(kind, kind)}\nmean of {', '.join(names)}"
     if key == "avg":
         return "average of 6 math benchmarks"
     what = {"any": "accuracy in any format", "boxed": "\\boxed{} share", "length": "response length"}
