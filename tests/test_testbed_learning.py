@@ -16,8 +16,10 @@ import pytest
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data, selection
 from oneshot_rlvr.evaluation import evaluate_checkpoint
+from oneshot_rlvr.prompts import eval_prompt
 from oneshot_rlvr.testbed import analysis, controls, files
-from oneshot_rlvr.testbed.model import build_testbed_model
+from oneshot_rlvr.testbed.model import TEMPLATE, build_testbed_model
+from oneshot_rlvr.testbed.tasks import final_number
 from oneshot_rlvr.training import read_train_log, train
 
 DATA = {
@@ -55,6 +57,28 @@ class Lab:
     model: Path
     config: dict
     base: analysis.Outcomes
+    example: int
+
+
+def solved_example(model: Path, data_dir: Path) -> int:
+    """The pool index of the first problem the base model answers right (in any format) under greedy decoding: a
+    training example that earns reward from the first step once boxed, as the paper's ranked examples do."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    pool = data.load_dsr_sub(data_dir)
+    questions = [prompt[0]["content"] for prompt in pool["prompt"]]
+    answers = [int(reward["ground_truth"]) for reward in pool["reward_model"]]
+    policy, tokenizer = AutoModelForCausalLM.from_pretrained(model), AutoTokenizer.from_pretrained(model)
+    batch = tokenizer([eval_prompt(q, TEMPLATE) for q in questions], return_tensors="pt", padding=True,
+                      add_special_tokens=False)  # fmt: skip
+    with torch.no_grad():
+        out = policy.generate(**batch, max_new_tokens=40, do_sample=False)
+    texts = tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
+    solved = [index for index, (text, answer) in enumerate(zip(texts, answers, strict=True))
+              if final_number(text) == answer]  # fmt: skip
+    assert solved, "the lab's base model solves no pool problem: its warm start is too short to test learning"
+    return solved[0]
 
 
 def lab_config(model: Path, data_dir: Path) -> dict:
@@ -79,15 +103,15 @@ def lab(tmp_path_factory) -> Lab:
     config = lab_config(model, root / "data")
     spec = oc.evaluation_spec(config, "base")
     evaluate_checkpoint(str(model), spec, root / "data", root / "eval" / "base", "base", 0)
-    return Lab(root, root / "data", model, config, analysis.read_outcomes(root / "eval" / "base" / "metrics.json"))
+    base = analysis.read_outcomes(root / "eval" / "base" / "metrics.json")
+    return Lab(root, root / "data", model, config, base, solved_example(model, root / "data"))
 
 
 def one_shot(lab: Lab, name: str) -> analysis.LearningVerdict:
-    """1-shot RLVR on the pool's first muladd problem, duplicated to the batch, then the held-out evaluation."""
+    """1-shot RLVR on one pool problem the base solves, duplicated to the batch, then the held-out evaluation."""
     pool = data.load_dsr_sub(lab.data_dir)
-    index = next(int(info["index"]) for info in pool["extra_info"] if info["type"] == "muladd")
     dataset = lab.root / f"{name}.parquet"
-    selection.duplicate_to_batch(pool.iloc[[index]], 8).to_parquet(dataset, index=False)
+    selection.duplicate_to_batch(pool.iloc[[lab.example]], 8).to_parquet(dataset, index=False)
     spec = oc.training_spec(lab.config, "pi1")
     checkpoints = lab.root / name / "checkpoints"
     train({**spec, "run": name}, dataset, checkpoints, lab.root / name / "done.json")
