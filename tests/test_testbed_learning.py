@@ -24,7 +24,7 @@ from oneshot_rlvr.training import read_train_log, train
 
 DATA = {
     "seed": 0,
-    "types": ["add3", "muladd"],
+    "types": ["add3", "add4"],
     "pool_size": 40,
     "benchmark_size": 60,
     "warm_start_examples": 160 * 64,
@@ -44,10 +44,10 @@ MODEL = {
     "warm_start_warmup_steps": 10,
     "seed": 0,
 }
-STEPS = 12
-# Four times the testbed's learning rate: the small lab's base is less skilled than the testbed's, and 12 steps at
-# 2e-4 take its training reward well up (config/testbed.yaml keeps 5e-5, stable over 40 steps).
-LEARNING_RATE = 2e-4
+STEPS = 16
+# Ten times the testbed's learning rate: the small lab's base is less skilled than the testbed's, and 16 steps at
+# 5e-4 take its training reward well up (config/testbed.yaml keeps 5e-5, stable over 40 steps).
+LEARNING_RATE = 5e-4
 
 
 @dataclass
@@ -60,9 +60,10 @@ class Lab:
     example: int
 
 
-def solved_example(model: Path, data_dir: Path) -> int:
-    """The pool index of the first problem the base model answers right (in any format) under greedy decoding: a
-    training example that earns reward from the first step once boxed, as the paper's ranked examples do."""
+def solved_example(model: Path, data_dir: Path, samples: int = 16) -> int:
+    """The pool index of the problem whose answer the base model's samples (temperature 1, any format) get right
+    most often: a training example that earns reward from the first steps once boxed, as the paper's ranked
+    examples do (the lab's base is much less skilled than the testbed's)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -72,13 +73,15 @@ def solved_example(model: Path, data_dir: Path) -> int:
     policy, tokenizer = AutoModelForCausalLM.from_pretrained(model), AutoTokenizer.from_pretrained(model)
     batch = tokenizer([eval_prompt(q, TEMPLATE) for q in questions], return_tensors="pt", padding=True,
                       add_special_tokens=False)  # fmt: skip
+    torch.manual_seed(0)
     with torch.no_grad():
-        out = policy.generate(**batch, max_new_tokens=40, do_sample=False)
+        out = policy.generate(**batch, max_new_tokens=40, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
+                              num_return_sequences=samples)  # fmt: skip
     texts = tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
-    solved = [index for index, (text, answer) in enumerate(zip(texts, answers, strict=True))
-              if final_number(text) == answer]  # fmt: skip
-    assert solved, "the lab's base model solves no pool problem: its warm start is too short to test learning"
-    return solved[0]
+    right = [sum(final_number(text) == answers[index] for text in texts[index * samples : (index + 1) * samples])
+             for index in range(len(questions))]  # fmt: skip
+    assert max(right) > 0, "the lab's base model solves no pool problem: its warm start is too short to test learning"
+    return right.index(max(right))
 
 
 def lab_config(model: Path, data_dir: Path) -> dict:
