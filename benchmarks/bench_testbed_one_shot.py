@@ -68,6 +68,7 @@ def style_accuracy(model_dir: Path, data_dir: Path, types: list[str], problems: 
     from oneshot_rlvr.testbed.tasks import STYLE_MARKERS, final_number
 
     model, tokenizer = AutoModelForCausalLM.from_pretrained(model_dir), AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.padding_side = "left"
     model.eval()
     for kind in types:
         rows = data.load_benchmark(kind, data_dir, limit=problems)

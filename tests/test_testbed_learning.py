@@ -71,6 +71,7 @@ def solved_example(model: Path, data_dir: Path, samples: int = 16) -> int:
     questions = [prompt[0]["content"] for prompt in pool["prompt"]]
     answers = [int(reward["ground_truth"]) for reward in pool["reward_model"]]
     policy, tokenizer = AutoModelForCausalLM.from_pretrained(model), AutoTokenizer.from_pretrained(model)
+    tokenizer.padding_side = "left"  # prompts of different types differ in length
     batch = tokenizer([eval_prompt(q, TEMPLATE) for q in questions], return_tensors="pt", padding=True,
                       add_special_tokens=False)  # fmt: skip
     torch.manual_seed(0)
