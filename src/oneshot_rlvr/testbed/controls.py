@@ -2,8 +2,9 @@
 
 With flipped advantages the policy gradient pushes *away* from rewarded rollouts, so a correct training signal must
 then fail the learning predicate (`analysis.learning_verdict`). The flip is applied in-process to the one function
-that computes the advantages our trainer uses (`objective.grpo_advantages`, read by the trainer class when it is
-built), so the run is otherwise exactly `training.train`. `FlipCounter.calls` proves the flipped path was taken.
+that computes the advantages our trainer uses (`objective.grpo_advantages`, under that name and under the name the
+trainer module imported it as), so the run is otherwise exactly `training.train`. `FlipCounter.calls` proves the
+flipped path was taken.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class FlipCounter:
 def flipped_advantages() -> Iterator[FlipCounter]:
     """Within the block, every advantage computed by `objective.grpo_advantages` has its sign flipped."""
     from oneshot_rlvr import objective
+    from oneshot_rlvr.training import trainer
 
     original = objective.grpo_advantages
     counter = FlipCounter()
@@ -30,8 +32,11 @@ def flipped_advantages() -> Iterator[FlipCounter]:
         counter.calls += 1
         return -original(rewards, group_size, epsilon)
 
-    objective.grpo_advantages = flipped
+    modules = [module for module in (objective, trainer) if getattr(module, "grpo_advantages", None) is original]
+    for module in modules:
+        module.grpo_advantages = flipped
     try:
         yield counter
     finally:
-        objective.grpo_advantages = original
+        for module in modules:
+            module.grpo_advantages = original
