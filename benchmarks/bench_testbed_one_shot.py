@@ -4,7 +4,7 @@ saved checkpoint decomposed into boxed rate, accuracy in any format, accuracy as
 with a 95% bootstrap interval and the paired difference to the base; per type at the last step; the last step
 against the first evaluated step after the training reward's peak; the most frequent final answers.
 
-    python benchmarks/bench_testbed_one_shot.py DIR [--type add4] [--set key=value ...]
+    python benchmarks/bench_testbed_one_shot.py DIR [--type add4] [--seed N] [--set key=value ...]
 
 DIR keeps the data, model and runs (a second call reuses what is there). The example is the pool's first problem of
 `--type`, duplicated to the batch as for pi1; settings are config/testbed.yaml's (`--set` overrides them).
@@ -88,10 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("--type", default="add4", help="task type of the training example")
+    parser.add_argument("--seed", type=int, help="training.seed of the run (default: the configured one)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides key=value")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     overrides = [f"data_dir={root / 'data'}", f"models.testbed.path={root / 'model'}", *args.set]
+    if args.seed is not None:
+        overrides.append(f"training.seed={args.seed}")
     config = oc.load_config([oc.REPO_ROOT / "config" / "testbed.yaml"], overrides)
     settings = config["testbed"]
     started = time.perf_counter()
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     index = next(int(info["index"]) for info in pool["extra_info"] if info["type"] == args.type)
     example = pool.iloc[index]
     print(f"example: pool index {index}, {example['prompt'][0]['content']} = {example['reward_model']['ground_truth']}")
-    run = f"one_shot_{args.type}"
+    run = f"one_shot_{args.type}" + ("" if args.seed is None else f"_seed{args.seed}")
     dataset = root / f"{run}.parquet"
     selection.duplicate_to_batch(pool.iloc[[index]], int(config["selection"]["batch_size"])).to_parquet(dataset)
     spec = {**oc.training_spec(config, "pi1"), "run": run}
