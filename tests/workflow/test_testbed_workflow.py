@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_workflow import copy_workflow, job_counts, snakemake
+from helpers.workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr.config import REPO_ROOT
