@@ -22,6 +22,9 @@ from oneshot_rlvr.testbed.model import TEMPLATE, build_testbed_model
 from oneshot_rlvr.testbed.tasks import final_number
 from oneshot_rlvr.training import read_train_log, train
 
+# Trains or downloads for tens of seconds: outside the fast unit loop (`-m 'not slow'`).
+pytestmark = pytest.mark.slow
+
 DATA = {
     "seed": 0,
     "types": ["add3", "add4"],
