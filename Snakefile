@@ -1,6 +1,7 @@
 # oneshot-rlvr: every experiment of "RL for Reasoning in LLMs with One Training Example" as one Snakemake DAG.
 # Paper scale: snakemake --cores all reproduce_table1
 # Miniature:   snakemake --cores 2 --configfile config/tiny.yaml reproduce_table1
+# Testbed:     snakemake reproduce_table1 --cores 2 --configfile config/testbed.yaml   (docs/testbed.md)
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -20,12 +21,11 @@ include: "workflow/rules/figure_inputs.smk"
 include: "workflow/rules/figures.smk"
 
 
-# Targets and cheap steps run in the main Snakemake process, never as cluster jobs (fetch_data needs the
-# internet, which compute nodes often lack).
+# Targets and cheap steps run in the main Snakemake process, never as cluster jobs (fetch_data, a local rule of
+# data.smk, needs the internet, which compute nodes often lack).
 localrules:
     all,
     reproduce_table1,
-    fetch_data,
     rank_examples,
     make_dataset,
     report_table1,
@@ -34,10 +34,12 @@ localrules:
     report_table3,
 
 
+# With data_source: testbed also the testbed's report (decomposition, transfer, post-saturation) and Figures 1-2.
 rule reproduce_table1:
     input:
         "reports/table1.md",
         "reports/table1.csv",
+        TESTBED_REPORTS,
 
 
 # Table 3: 1-shot RLVR for each example of sweep_examples (default the paper's Table 3 set, or a range such as

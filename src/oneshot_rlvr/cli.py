@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr.reporting import SCALES
+
 
 def _spec_from(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     """A resolved spec: given as JSON by the workflow (--spec), or resolved from config files here."""
@@ -106,6 +108,29 @@ def cmd_build_tiny_model(args: argparse.Namespace) -> None:
         settings = cfg.load_config(args.config, args.set)["tiny_model"]
     out = build_tiny_model(Path(args.out), Path(args.data_dir), settings)
     print(f"tiny model saved to {out}")
+
+
+def cmd_generate_testbed_data(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import config as cfg
+    from oneshot_rlvr.testbed.files import write_testbed_data
+
+    settings = json.loads(args.settings) if args.settings else cfg.load_config(args.config, args.set)["testbed"]
+    settings = {key: value for key, value in settings.items() if key != "model"}
+    manifest = write_testbed_data(Path(args.out_dir), settings)
+    print(f"testbed data in {args.out_dir}: benchmarks {manifest['benchmarks']}, pool {manifest['pool']}, "
+          f"warm start {manifest['warm_start']['examples']} examples")  # fmt: skip
+
+
+def cmd_build_testbed_model(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import config as cfg
+    from oneshot_rlvr.testbed.model import build_testbed_model
+
+    if args.settings:
+        settings = json.loads(args.settings)
+    else:
+        settings = cfg.load_config(args.config, args.set)["testbed"]["model"]
+    out = build_testbed_model(Path(args.out), Path(args.data_dir), settings)
+    print(f"testbed model saved to {out}")
 
 
 def cmd_rank(args: argparse.Namespace) -> None:
@@ -235,7 +260,11 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
             seeds[row] = [non_negative_int(seed) for seed in listed.split(",")]
         except argparse.ArgumentTypeError:
             raise ValueError(f"--seeds {row}={listed}: comma-separated integers, each 0 or more") from None
-    records = reporting.table1(rows, args.model, args.scale, hashes, args.grader, bootstrap, seeds=seeds)
+    averaged = args.averaged or list(reporting.MATH_BENCHMARKS)
+    extra = args.extra if args.averaged else list(reporting.ARC_BENCHMARKS)
+    records = reporting.table1(
+        rows, args.model, args.scale, hashes, args.grader, bootstrap, seeds=seeds, averaged=averaged, extra=extra
+    )
     reporting.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
@@ -252,6 +281,29 @@ def cmd_manifest(args: argparse.Namespace) -> None:
         else:
             blocks.append(manifest.format_manifest(found, f"# {path}"))
     print("\n\n".join(blocks))
+
+
+def _pairs(items: list[str], option: str) -> dict[str, list[Path]]:
+    """`NAME=PATH` options as name -> paths (in order)."""
+    pairs: dict[str, list[Path]] = {}
+    for item in items:
+        name, _, path = item.partition("=")
+        if not name or not path:
+            raise ValueError(f"{option} {item!r} must be NAME=PATH")
+        pairs.setdefault(name, []).append(Path(path))
+    return pairs
+
+
+def cmd_report_testbed(args: argparse.Namespace) -> None:
+    from oneshot_rlvr import reporting
+    from oneshot_rlvr.testbed import report
+
+    rows = {row: reporting.metrics_files(paths) for row, paths in _pairs(args.metrics, "--metrics").items()}
+    logs = {run: paths[0] for run, paths in _pairs(args.train_log, "--train-log").items()}
+    datasets = {run: paths[0] for run, paths in _pairs(args.dataset, "--dataset").items()}
+    records = report.testbed_report(rows, logs, datasets, base=args.base)
+    report.write_report(records, Path(args.md), Path(args.csv))
+    print(f"wrote {args.md} and {args.csv} ({len(rows)} rows, {len(records)} records)")
 
 
 def cmd_collect_history(args: argparse.Namespace) -> None:
@@ -393,7 +445,7 @@ def cmd_reports_readme(args: argparse.Namespace) -> None:
 
 def add_table_outputs(parser: argparse.ArgumentParser) -> None:
     """The options every table report shares: the scale its title states and the Markdown and CSV outputs."""
-    parser.add_argument("--scale", default="paper", choices=["paper", "miniature"], help="stated in the title")
+    parser.add_argument("--scale", default="paper", choices=list(SCALES), help="stated in the title")
     parser.add_argument("--md", required=True, help="the Markdown table to write")
     parser.add_argument("--csv", required=True, help="the CSV table to write")
 
@@ -445,6 +497,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", required=True, help="the data folder (DSR-sub and MATH-train are read)")
     p.add_argument("--out", required=True, help="the model folder to write")
     p.add_argument("--settings", help="tiny_model settings as a JSON object (default: from the config)")
+    _add_config_args(p)
+
+    p = _command(sub, "generate-testbed-data", "write the testbed's pool, benchmarks and warm-start corpus",
+                 cmd_generate_testbed_data, " Seeded and deterministic (docs/testbed.md).")  # fmt: skip
+    p.add_argument("--out-dir", required=True, help="the data folder (config key data_dir)")
+    p.add_argument("--settings", help="the `testbed` settings as a JSON object (default: from the config)")
+    _add_config_args(p)
+
+    p = _command(sub, "build-testbed-model", "build and warm-start the testbed's character-level model",
+                 cmd_build_testbed_model, " The warm start is TRL's SFTTrainer on the generated corpus.")  # fmt: skip
+    p.add_argument("--data-dir", required=True, help="the testbed data folder (its warm-start corpus)")
+    p.add_argument("--out", required=True, help="the model folder to write")
+    p.add_argument("--settings", help="the `testbed.model` settings as a JSON object (default: from the config)")
     _add_config_args(p)
 
     p = _command(sub, "rank", "rank DSR-sub examples by a historical-accuracy score", cmd_rank,
@@ -509,7 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", nargs="*", default=[], help="metrics.json files (grouped by their run)")
     p.add_argument("--train-log", nargs="*", default=[], help="collected training logs (collect-train-log)")
     p.add_argument("--data-dir", help="data folder (Figure 3 prints the test problem's text)")
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"], help="stated in the title")
+    p.add_argument("--scale", default="paper", choices=list(SCALES), help="stated in the title")
     p.add_argument("--png", required=True, help="the PNG to write")
     p.add_argument("--pdf", help="also a PDF")
 
@@ -580,12 +645,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="Qwen2.5-Math-1.5B", help="model named in the title")
     add_comparison_options(p)
     p.add_argument("--seeds", action="append", default=[], metavar="ROW=S1,S2", help="a row run with several seeds")
+    p.add_argument("--averaged", action="append", default=[], metavar="BENCHMARK",
+                   help="an averaged column, in order (default: the paper's 6 math benchmarks)")  # fmt: skip
+    p.add_argument("--extra", action="append", default=[], metavar="BENCHMARK",
+                   help="a column after the average (default with no --averaged: ARC-E, ARC-C)")  # fmt: skip
     add_table_outputs(p)
 
     p = _command(sub, "manifest", "print what produced a metrics.json (versions, device, commit, seeds, data)",
                  cmd_manifest)  # fmt: skip
     p.add_argument("metrics", help="a metrics.json written by evaluate (or a run's steps.json: every step's)")
     p.add_argument("--json", action="store_true", help="print JSON instead of one line per field")
+
+    p = _command(sub, "report-testbed", "write reports/testbed.md and .csv (format, skill, transfer, post-saturation)",
+                 cmd_report_testbed)  # fmt: skip
+    p.add_argument("--metrics", action="append", required=True, metavar="ROW=PATH", help="as report-table1")
+    p.add_argument("--train-log", action="append", default=[], metavar="RUN=PATH", help="collected training log")
+    p.add_argument("--dataset", action="append", default=[], metavar="RUN=PATH", help="the run's training set")
+    p.add_argument("--base", default="base", help="the row the others are compared with")
+    p.add_argument("--md", required=True, help="the Markdown report to write")
+    p.add_argument("--csv", required=True, help="the CSV report to write")
 
     p = _command(sub, "report-table3", "write reports/table3.md and .csv (MATH500 subjects per example)",
                  cmd_report_table3)  # fmt: skip
@@ -612,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--artefacts", required=True, help='JSON list of {"target", "files", "inputs"} (what each is computed from)'
     )
-    p.add_argument("--scale", default="paper", choices=["paper", "miniature"], help="stated in the README")
+    p.add_argument("--scale", default="paper", choices=list(SCALES), help="stated in the README")
     p.add_argument("--out", required=True, help="the README to write")
     return parser
 

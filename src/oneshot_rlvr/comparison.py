@@ -57,10 +57,16 @@ class Cell:
 
 
 def cell(
-    metrics_path: Path, metrics: Mapping[str, Any], column: str, grader: str, bootstrap: Bootstrap = DEFAULT_BOOTSTRAP
+    metrics_path: Path,
+    metrics: Mapping[str, Any],
+    column: str,
+    grader: str,
+    bootstrap: Bootstrap = DEFAULT_BOOTSTRAP,
+    averaged: Sequence[str] = MATH_BENCHMARKS,
 ) -> Cell:
-    """A benchmark column, or `avg` (the 6 math benchmarks; None unless all six ran)."""
-    names = list(MATH_BENCHMARKS) if column == "avg" else [column]
+    """A benchmark column, or `avg` (the averaged benchmarks, by default the 6 math benchmarks; None unless all
+    of them ran)."""
+    names = list(averaged) if column == "avg" else [column]
     benches = [metrics["benchmarks"].get(name, {"status": "not run"}) for name in names]
     if any(bench.get("status") != "ok" for bench in benches):
         return Cell(None, None, None, None, None, None, None)

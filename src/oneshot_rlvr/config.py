@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from oneshot_rlvr import icl_examples
+from oneshot_rlvr.data import ALL_BENCHMARKS, PAPER_BENCHMARK_SET, benchmark_set
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -349,6 +350,41 @@ def validate_config(config: Mapping[str, Any]) -> None:
                 name = seed_run_name(run, seed)
                 if name in config["runs"]:
                     raise ConfigError(f"invalid config key 'runs.{name}': the name of seed {seed} of run {run!r}")
+    _validate_data_source(config)
+
+
+def _validate_data_source(config: Mapping[str, Any]) -> None:
+    """The benchmark set and the data source agree: the paper's data has the paper's benchmarks, the testbed's one
+    benchmark per generated task type; per-benchmark settings name a benchmark of either."""
+    averaged, extra = benchmark_set(config)
+    names = [*averaged, *extra]
+    if not averaged or len(set(names)) != len(names):
+        raise ConfigError("invalid config key 'benchmark_set': `averaged` needs at least one name, and no name twice")
+    source = config.get("data_source", "paper")
+    if source == "paper":
+        unknown = [name for name in names if name not in ALL_BENCHMARKS]
+        if unknown:
+            raise ConfigError(
+                f"invalid config key 'benchmark_set': {unknown} are not benchmarks of the paper's data "
+                f"({', '.join(ALL_BENCHMARKS)}); generated benchmarks need data_source: testbed"
+            )
+    else:
+        if "testbed" not in config:
+            raise ConfigError("invalid config key 'testbed': data_source: testbed needs the generator's settings")
+        unknown = [name for name in names if name not in config["testbed"]["types"]]
+        if unknown:
+            raise ConfigError(
+                f"invalid config key 'benchmark_set': {unknown} are not task types of testbed.types "
+                f"({', '.join(config['testbed']['types'])}), the testbed's benchmarks"
+            )
+        if config["selection"]["history"] != "recomputed":
+            raise ConfigError(
+                "invalid config key 'selection.history': the testbed has no released history; use recomputed"
+            )
+    known = {*ALL_BENCHMARKS, *names}
+    for key in config["evaluation"].get("benchmarks", {}):
+        if key not in known:
+            raise ConfigError(f"invalid config key 'evaluation.benchmarks.{key}': not a benchmark of benchmark_set")
 
 
 def _schema_error(error) -> tuple[str, str]:
@@ -546,6 +582,10 @@ def evaluation_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
     icl = icl_demonstrations(config, run)
     if icl is not None:  # only ICL runs carry the key, so other runs' fingerprints are unchanged
         spec["icl"] = {"demonstrations": icl, "files": icl_inputs(config, run)}
+    averaged, extra = benchmark_set(config)
+    if {"averaged": list(averaged), "extra": list(extra)} != PAPER_BENCHMARK_SET:
+        # only another benchmark set is written into the spec, so the paper's fingerprints are unchanged
+        spec["benchmark_set"] = {"averaged": list(averaged), "extra": list(extra)}
     return spec
 
 

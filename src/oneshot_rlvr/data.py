@@ -44,6 +44,8 @@ from oneshot_rlvr.io import atomic_write_text, commit, make_parents, remove_empt
 MATH_BENCHMARKS = ("math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25")
 ARC_BENCHMARKS = ("arc_e", "arc_c")
 ALL_BENCHMARKS = MATH_BENCHMARKS + ARC_BENCHMARKS
+# The benchmark set of the paper's Table 1 (config key `benchmark_set`): the averaged columns, then the others.
+PAPER_BENCHMARK_SET = {"averaged": list(MATH_BENCHMARKS), "extra": list(ARC_BENCHMARKS)}
 TRAIN_SOURCES = ("dsr_sub", "math_train", "history")  # history = acc_step_500.json
 AUTHOR_TRAIN_FILES = (
     "pi1_r128",
@@ -126,6 +128,29 @@ def relpath_of(name: str) -> str:
         return RELPATHS[name]
     except KeyError:
         raise DataError(f"unknown dataset {name!r}; known: {', '.join(RELPATHS)}") from None
+
+
+def benchmark_set(settings: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(averaged, extra) benchmark names of a config or an evaluation spec: its `benchmark_set`, else the paper's
+    six math benchmarks (averaged) and ARC-E/C. The average of the averaged ones is a checkpoint's `math_average`,
+    which picks the best checkpoint of a run; the extra ones are evaluated and reported beside it."""
+    chosen = settings.get("benchmark_set") or PAPER_BENCHMARK_SET
+    return tuple(chosen.get("averaged") or ()), tuple(chosen.get("extra") or ())
+
+
+# Benchmarks other than the paper's (e.g. the testbed's task types, `benchmark_set` in the config) live at
+# benchmarks/<name>/test.jsonl with one {"question", "answer"} object per line.
+_BENCHMARK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def benchmark_relpath(name: str) -> str:
+    """Path of a benchmark in a data folder: the paper's own layout for its benchmarks, else
+    ``benchmarks/<name>/test.jsonl``."""
+    if name in ALL_BENCHMARKS:
+        return RELPATHS[name]
+    if not _BENCHMARK_NAME.match(name):
+        raise DataError(f"benchmark name {name!r} may only contain lowercase letters, digits and '_'")
+    return f"benchmarks/{name}/test.jsonl"
 
 
 def known_checksums() -> dict[str, str]:
@@ -497,7 +522,7 @@ def _arc_row(row: Mapping, path: Path, line: int, position: int) -> dict:
 
 
 def load_benchmark(name: str, data_dir: Path, limit: int | None = None) -> list[dict]:
-    """Normalised test rows of benchmark ``name`` read from ``data_dir / relpath_of(name)``.
+    """Normalised test rows of benchmark ``name`` read from ``data_dir / benchmark_relpath(name)``.
 
     Each row is ``{"id", "question", "answer", "subject", "level"}`` (strings; subject/level may be None).
     The question is the first present key of question/problem/Question/input, stripped (as Qwen2.5-Eval's
@@ -510,13 +535,18 @@ def load_benchmark(name: str, data_dir: Path, limit: int | None = None) -> list[
     letter of ``answerKey`` (numeric labels 1-4 become A-D, position by position), and ``"choices"`` is
     the list of choice texts in letter order.
 
+    Other benchmarks (``benchmarks/<name>/test.jsonl``, e.g. the testbed's) are read like AIME: ``question`` and
+    ``answer``, with ``subject`` and ``level`` when present.
+
     ``limit`` keeps the first N rows.
     """
-    if name not in ALL_BENCHMARKS:
-        raise DataError(f"unknown benchmark {name!r}; known: {', '.join(ALL_BENCHMARKS)}")
     if limit is not None and limit < 0:
         raise DataError(f"limit must be >= 0, got {limit}")
-    path = Path(data_dir) / relpath_of(name)
+    path = Path(data_dir) / benchmark_relpath(name)
+    if name not in ALL_BENCHMARKS and not path.is_file():
+        raise DataError(
+            f"unknown benchmark {name!r}: not one of the paper's ({', '.join(ALL_BENCHMARKS)}) and no file {path}"
+        )
     rows: list[dict] = []
     for line, raw in _read_jsonl(path):
         if limit is not None and len(rows) >= limit:

@@ -481,7 +481,8 @@ def evaluate_checkpoint(
     # First every check (finished benchmarks, benchmark files, saved partial responses), so that bad input stops
     # the job before the model is loaded; then the generation of what is missing.
     pending: dict[str, tuple[dict[str, Any], str, list, list[dict[str, Any]]]] = {}
-    for name in data.ALL_BENCHMARKS:
+    averaged, extra = data.benchmark_set(spec)
+    for name in (*averaged, *extra):
         settings = benchmark_settings(spec, name)
         if not settings["enabled"]:
             summary[name] = {"status": "not run", "reason": "disabled in config"}
@@ -573,8 +574,8 @@ def evaluate_checkpoint(
         atomic_write_json(metrics_path, metrics)
         partial_path.unlink(missing_ok=True)
         summary[name] = metrics
-    summary = {name: summary[name] for name in data.ALL_BENCHMARKS}
-    math_ok = [name for name in data.MATH_BENCHMARKS if summary[name].get("status") == "ok"]
+    summary = {name: summary[name] for name in (*averaged, *extra)}
+    math_ok = [name for name in averaged if summary[name].get("status") == "ok"]
     math_scores = [summary[name]["accuracy"] for name in math_ok]
     disagreements: dict[str, int] = {}
     for name in math_ok:
@@ -591,7 +592,9 @@ def evaluate_checkpoint(
         "grader_disagreements": disagreements,
         "icl": None if not icl else {"demonstrations": icl["demonstrations"], "count": len(demonstrations)},
         "benchmarks": summary,
-        "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(data.MATH_BENCHMARKS) else None,
+        # the mean of the averaged benchmarks of the benchmark set (the paper's six math benchmarks by default)
+        "math_average": sum(math_scores) / len(math_scores) if len(math_scores) == len(averaged) else None,
+        "average_of": list(averaged),
         "wall_time_s": round(time.time() - started, 1),
     }
     result["manifest"] = evaluation_manifest(model_path, spec, Path(data_dir), result["wall_time_s"])
@@ -655,9 +658,10 @@ def check_inputs(model_path: str, spec: Mapping[str, Any], data_dir: Path) -> No
         raise EvaluationError(f"model path {model_path} does not exist (a local folder, not a hub id)")
     if not Path(data_dir).is_dir():
         raise EvaluationError(f"data folder {data_dir} does not exist (--data-dir)")
-    for name in data.ALL_BENCHMARKS:
+    averaged, extra = data.benchmark_set(spec)
+    for name in (*averaged, *extra):
         if benchmark_settings(spec, name)["enabled"]:
-            path = Path(data_dir) / data.relpath_of(name)
+            path = Path(data_dir) / data.benchmark_relpath(name)
             if not path.is_file():
                 raise EvaluationError(
                     f"{path}: file not found (benchmark {name!r} is enabled: evaluation.benchmarks.{name}.enabled)"

@@ -204,6 +204,11 @@ STEP_LABEL = "training step"
 ACCURACY_LABEL = "accuracy (%)"
 PAPER_LINE_NOTE = "dashed: the paper's reported value"
 MINIATURE_NOTE = "\nMINIATURE run (tiny model, few steps and problems; not comparable to the paper)"
+# Notes under a figure's title by report.scale; the testbed draws no paper values (its tasks are not the paper's).
+SCALE_NOTES = {
+    "miniature": MINIATURE_NOTE,
+    "testbed": "\nTESTBED: generated arithmetic, a character-level model built by the workflow (docs/testbed.md)",
+}
 
 
 class FigureError(ValueError):
@@ -345,8 +350,10 @@ def load_train_logs(paths: Sequence[Path]) -> dict[str, list[dict[str, Any]]]:
 
 def metric_value(metrics: Mapping[str, Any], key: str) -> float | None:
     """One number of a checkpoint: a benchmark's accuracy (`math500`), the 6-benchmark `avg`, a MATH500 subject
-    (`subject:algebra`), a benchmark's \\boxed{} share (`boxed:math500`) or mean response length
-    (`length:math500`), or `reflection` (evaluation responses with a reflection word, over the math benchmarks)."""
+    (`subject:algebra`), a benchmark's \\boxed{} share (`boxed:math500`), accuracy in any format (`any:math500`,
+    the qwen_eval grader's verdict) or mean response length (`length:math500`), the mean of such a measure over the
+    averaged benchmarks (`boxed:avg`, `any:avg`), or `reflection` (evaluation responses with a reflection word,
+    over the math benchmarks)."""
     from oneshot_rlvr.data import MATH_BENCHMARKS
     from oneshot_rlvr.reporting import selection_score, subject_key
 
@@ -358,6 +365,10 @@ def metric_value(metrics: Mapping[str, Any], key: str) -> float | None:
 
     if key == "avg":
         return selection_score(metrics)
+    if key.endswith(":avg"):
+        names = metrics.get("average_of") or MATH_BENCHMARKS
+        values = [metric_value(metrics, f"{key[: -len('avg')]}{name}") for name in names]
+        return None if any(value is None for value in values) else sum(values) / len(values)
     if key == "reflection":
         counts = [ok(name).get("reflection_responses") for name in MATH_BENCHMARKS if ok(name)]
         counts = [count for count in counts if count is not None]
@@ -370,6 +381,9 @@ def metric_value(metrics: Mapping[str, Any], key: str) -> float | None:
         bench = ok("math500")
         subjects = {subject_key(k): v for k, v in ((bench or {}).get("subjects") or {}).items()}
         return subjects.get(name)
+    if kind == "any":
+        bench = ok(name)
+        return None if bench is None else (bench.get("accuracy_by_grader") or {}).get("qwen_eval")
     field = {"boxed": "boxed_rate", "length": "mean_response_tokens"}.get(kind)
     if field is None:
         raise FigureError(f"unknown metric {key!r}")
@@ -500,7 +514,23 @@ def _legend(fig, axes, colors, note: str | None = PAPER_LINE_NOTE, loc="lower ce
 
 def _title(fig, text: str, scale: str) -> None:
     # parse_math=False: problem texts carry unbalanced or unsupported TeX that mathtext would reject.
-    fig.suptitle(text + (MINIATURE_NOTE if scale == "miniature" else ""), fontsize=11, parse_math=False)
+    fig.suptitle(text + SCALE_NOTES.get(scale, ""), fontsize=11, parse_math=False)
+
+
+def panel_title(key: str, curves: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """A panel's title for a metric key (`metric_value`), naming the averaged benchmarks of the drawn checkpoints
+    when they are not the paper's six."""
+    from oneshot_rlvr.data import MATH_BENCHMARKS
+
+    names = next((tuple(p.get("average_of") or ()) for points in curves.values() for p in points), ()) or None
+    kind, _, name = key.rpartition(":")
+    if name == "avg" and names and names != MATH_BENCHMARKS:
+        what = {"": "accuracy as graded", "any": "accuracy in any format (skill)", "boxed": "responses with \\boxed{}"}
+        return f"{what.get(kind, kind)}\nmean of {', '.join(names)}"
+    if key == "avg":
+        return "average of 6 math benchmarks"
+    what = {"any": "accuracy in any format", "boxed": "\\boxed{} share", "length": "response length"}
+    return f"{BENCHMARK_TITLES.get(name, name)}" + (f" ({what.get(kind, kind)})" if kind else "")
 
 
 def _finish(fig, name: str, png: Path, pdf: Path | None) -> list[str]:
@@ -556,6 +586,11 @@ class FigureInputs:
     data_dir: Path | None = None
 
     @property
+    def paper_lines(self) -> bool:
+        """Whether the paper's reported values are drawn (not in the testbed, whose tasks are not the paper's)."""
+        return self.scale != "testbed"
+
+    @property
     def runs(self) -> list[str]:
         return list(self.spec["runs"])
 
@@ -573,14 +608,17 @@ class FigureInputs:
 
 
 def figure1(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[str]:
-    """MATH500 and the 6-benchmark average vs step (base model, 1-shot, full-set and format-reward runs)."""
+    """MATH500 and the 6-benchmark average vs step (base model, 1-shot, full-set and format-reward runs), or the
+    panels of `figures.figure1.panels` (metric keys of `metric_value`)."""
     plt = _pyplot()
     runs, curves, colors = inputs.runs, inputs.run_curves(), _colors(inputs.runs)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    _curve_panel(axes[0], curves, runs, colors, "math500", "MATH500")
-    _curve_panel(axes[1], curves, runs, colors, "avg", "average of 6 math benchmarks")
+    keys = list(inputs.spec.get("panels") or ("math500", "avg"))
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4.6), squeeze=False)
+    for ax, key in zip(axes[0], keys, strict=True):
+        title = "MATH500" if key == "math500" else panel_title(key, curves)
+        _curve_panel(ax, curves, runs, colors, key, title, paper=inputs.paper_lines)
     _title(fig, "Figure 1: 1-shot RLVR vs full-set RLVR (test accuracy over training)", inputs.scale)
-    _legend(fig, axes, colors, ncol=4)
+    _legend(fig, axes, colors, note=PAPER_LINE_NOTE if inputs.paper_lines else None, ncol=4)
     _layout(fig, 1.0)
     return _finish(fig, inputs.name, png, pdf)
 
@@ -590,15 +628,22 @@ def figure2(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[st
     plt = _pyplot()
     runs = inputs.runs
     fig, axes = plt.subplots(1, len(runs), figsize=(4.8 * len(runs), 4.4), squeeze=False)
-    lines = {"training accuracy": "#d62728", "MATH500": "#1f77b4", "6-benchmark average": "#2ca02c"}
+    # The test curves: MATH500 and the 6-benchmark average, or `figures.figure2.panels` (metric keys).
+    keys = list(inputs.spec.get("panels") or ("math500", "avg"))
+    labels = {"math500": "MATH500", "avg": "6-benchmark average"}
+    if inputs.spec.get("panels"):
+        labels = {key: panel_title(key, inputs.curves) for key in keys}
+    palette = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b")
+    lines = {"training accuracy": "#d62728", **{labels[key]: palette[n % 4] for n, key in enumerate(keys)}}
     for ax, run in zip(axes[0], runs, strict=True):
         steps, values = log_series(inputs.log(run), "accuracy", 100.0)
         ax.plot(steps, values, color=lines["training accuracy"], lw=1.0, alpha=0.85)
-        for key, label in (("math500", "MATH500"), ("avg", "6-benchmark average")):
+        for key in keys:
+            label = labels[key]
             curve = inputs.curve(run)
             test_steps, test_values = series(curve, key)
             ax.plot(test_steps, test_values, "-o", color=lines[label], lw=1.4, ms=2.5)
-            reference = paper_value(run, key)
+            reference = paper_value(run, key) if inputs.paper_lines else None
             if reference is not None:
                 ax.axhline(reference[0], color=lines[label], ls="--", lw=0.9, alpha=0.75)
         ax.set_title(f"{run}: training vs test accuracy")
@@ -606,8 +651,10 @@ def figure2(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[st
         ax.set_ylabel(ACCURACY_LABEL)
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
-    _title(fig, "Figure 2: training accuracy saturates while test accuracy keeps improving", inputs.scale)
-    _legend(fig, axes, lines, ncol=4)
+    claim = "training accuracy saturates while test accuracy keeps improving"
+    question = "does test accuracy keep improving after training accuracy saturates?"
+    _title(fig, f"Figure 2: {claim if inputs.paper_lines else question}", inputs.scale)
+    _legend(fig, axes, lines, note=PAPER_LINE_NOTE if inputs.paper_lines else None, ncol=4)
     _layout(fig, 0.9)
     return _finish(fig, inputs.name, png, pdf)
 
@@ -655,9 +702,9 @@ def _benchmark_grid(inputs: FigureInputs, keys: Sequence[str], titles: Mapping[s
     fig, axes = _grid(len(keys), columns)
     curves, colors = inputs.run_curves(), _colors(inputs.runs)
     for ax, key in zip(axes, keys, strict=True):
-        _curve_panel(ax, curves, inputs.runs, colors, key, titles[key])
+        _curve_panel(ax, curves, inputs.runs, colors, key, titles[key], paper=inputs.paper_lines)
     _title(fig, title, inputs.scale)
-    _legend(fig, axes, colors, ncol=min(len(colors) + 1, 6))
+    _legend(fig, axes, colors, note=PAPER_LINE_NOTE if inputs.paper_lines else None, ncol=min(len(colors) + 1, 6))
     _layout(fig, 0.9 if len(colors) < 6 else 1.3)
     return fig
 

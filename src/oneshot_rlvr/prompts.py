@@ -20,6 +20,9 @@ EVAL_TEMPLATES: dict[str, str] = {
         "<|start_header_id|>assistant<|end_header_id|>\n\n"
     ),
     "deepseek-distill": "<｜begin▁of▁sentence｜><｜User｜>{input}<｜Assistant｜><think>\n",
+    # The CPU testbed's character-level model (docs/testbed.md): the Qwen turn tokens without the system message and
+    # role headers (90 characters a prompt); its tokenizer's chat template renders the same text.
+    "testbed": "<|im_start|>{input}<|im_end|>",
 }
 
 # Stop strings of the evaluation (math_eval.py); token ids come from the tokenizer.
@@ -32,6 +35,7 @@ TEMPLATE_STOP_STRINGS: dict[str, list[str]] = {
     "qwen25-math-cot": EVAL_STOP_STRINGS,
     "llama": [*EVAL_STOP_STRINGS, "<|eot_id|>"],
     "deepseek-distill": [*EVAL_STOP_STRINGS, "<｜end▁of▁sentence｜>"],
+    "testbed": EVAL_STOP_STRINGS,
 }
 
 # Our ARC protocol (the paper gives none): zero-shot, the lettered options, the letter in \boxed{}.

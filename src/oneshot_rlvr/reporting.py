@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr import comparison, manifest
-from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS, MATH_SUBJECT_CONFIGS
+from oneshot_rlvr.data import ALL_BENCHMARKS, ARC_BENCHMARKS, MATH_BENCHMARKS, MATH_SUBJECT_CONFIGS
 from oneshot_rlvr.io import atomic_write_text
 
 COLUMN_TITLES = {
@@ -30,6 +30,21 @@ COLUMN_TITLES = {
     "arc_c": "ARC-C",
 }
 TABLE1_COLUMNS = [*MATH_BENCHMARKS, "avg", "arc_e", "arc_c"]
+# report.scale: what the reports say about where their numbers come from (the paper's scale has no note).
+SCALES = ("paper", "miniature", "testbed")
+SCALE_NOTES = {
+    "miniature": " — MINIATURE run (tiny random model, few steps and problems; not comparable to the paper)",
+    "testbed": " — TESTBED (generated arithmetic, a character-level model built by the workflow; docs/testbed.md)",
+}
+
+
+def table1_columns(averaged: Sequence[str] = MATH_BENCHMARKS, extra: Sequence[str] = ARC_BENCHMARKS) -> list[str]:
+    """Table 1's columns for a benchmark set: the averaged benchmarks, their average, then the others."""
+    return [*averaged, "avg", *extra]
+
+
+def is_paper_set(averaged: Sequence[str], extra: Sequence[str]) -> bool:
+    return tuple(averaged) == MATH_BENCHMARKS and tuple(extra) == ARC_BENCHMARKS
 
 
 class ReportError(ValueError):
@@ -108,23 +123,30 @@ def metrics_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def selection_score(metrics: Mapping[str, Any], grader: str | None = None) -> float | None:
-    """The 6-benchmark math average, or the mean of the math benchmarks that ran when some are switched off;
-    under `grader` when given (comparison.grader_accuracy), else under the evaluation's configured grader."""
+def selection_score(
+    metrics: Mapping[str, Any], grader: str | None = None, averaged: Sequence[str] | None = None
+) -> float | None:
+    """The average of the averaged benchmarks (`averaged`, else the metrics' own `average_of`, else the paper's 6
+    math benchmarks), or the mean of those that ran when some are switched off; under `grader` when given
+    (comparison.grader_accuracy), else under the evaluation's configured grader."""
+    names = set(averaged or metrics.get("average_of") or MATH_BENCHMARKS)
     scores = [
         b["accuracy"] if grader is None else comparison.grader_accuracy(b, grader)[0]
         for name, b in metrics["benchmarks"].items()
-        if name in MATH_BENCHMARKS and b.get("status") == "ok"
+        if name in names and b.get("status") == "ok"
     ]
     return sum(scores) / len(scores) if scores else None
 
 
-def best_checkpoint(metric_files: Sequence[Path], grader: str | None = None) -> tuple[Path, dict[str, Any]]:
-    """The checkpoint with the best math average (the paper's rule); ties go to the earlier step."""
+def best_checkpoint(
+    metric_files: Sequence[Path], grader: str | None = None, averaged: Sequence[str] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """The checkpoint with the best average (the paper's rule: the 6-benchmark math average); ties go to the
+    earlier step."""
     loaded = sorted(((load_metrics(path), Path(path)) for path in metric_files), key=lambda item: item[0]["step"])
     if not loaded:
         raise ReportError("no metrics files given")
-    scored = [(selection_score(m, grader), m, p) for m, p in loaded]
+    scored = [(selection_score(m, grader, averaged), m, p) for m, p in loaded]
     best = max(scored, key=lambda item: -1.0 if item[0] is None else item[0])
     return best[2], best[1]
 
@@ -147,8 +169,11 @@ def table1(
     bootstrap: comparison.Bootstrap = comparison.DEFAULT_BOOTSTRAP,
     base_row: str = "base",
     seeds: Mapping[str, Sequence[int]] | None = None,
+    averaged: Sequence[str] = MATH_BENCHMARKS,
+    extra: Sequence[str] = ARC_BENCHMARKS,
 ) -> list[dict[str, Any]]:
-    """Long-format records of Table 1 (Tab. 8 + Tab. 1): one per row x column.
+    """Long-format records of Table 1 (Tab. 8 + Tab. 1): one per row x column (the benchmark set's columns:
+    `averaged`, their average, `extra`; the paper's by default).
 
     `ours` is under `grader` (default the paper's, qwen_eval) at the checkpoint with the best average under it;
     `ours_strict` is the evaluation's configured grader at the same checkpoint. Each cell carries its bootstrap
@@ -163,22 +188,30 @@ def table1(
     for group, listed in (seeds or {}).items():
         for number, seed in enumerate(listed):
             seed_of[group if number == 0 else seed_run_name(group, seed)] = (group, int(seed))
-    paper = paper_numbers("table1", model)
+    paper = paper_numbers("table1", model) if is_paper_set(averaged, extra) else {}
+    columns = table1_columns(averaged, extra)
+    paper_set = is_paper_set(averaged, extra)
+    selection = "best 6-benchmark average" if paper_set else f"best {len(averaged)}-benchmark average"
+    average_decoding = "mean of the 6 math benchmarks" if paper_set else f"mean of the {len(averaged)} benchmarks"
     cells: dict[str, dict[str, comparison.Cell]] = {}
     chosen: dict[str, tuple[Path, dict[str, Any], Path, dict[str, Any]]] = {}
     for row_name, files in rows.items():
-        path, metrics = best_checkpoint(files, grader)
+        path, metrics = best_checkpoint(files, grader, averaged)
         last_path, last_metrics = last_checkpoint(files)
         chosen[row_name] = (path, metrics, last_path, last_metrics)
-        cells[row_name] = {c: comparison.cell(path, metrics, c, grader, bootstrap) for c in TABLE1_COLUMNS}
+        cells[row_name] = {c: comparison.cell(path, metrics, c, grader, bootstrap, averaged) for c in columns}
     records = []
     for row_name, (path, metrics, last_path, last_metrics) in chosen.items():
         row_manifest = manifest.table_columns(metrics.get("manifest"))
-        for column in TABLE1_COLUMNS:
+        for column in columns:
             ours = cells[row_name][column]
-            last = ours if last_path == path else comparison.cell(last_path, last_metrics, column, grader, bootstrap)
+            last = (
+                ours
+                if last_path == path
+                else comparison.cell(last_path, last_metrics, column, grader, bootstrap, averaged)
+            )
             if column == "avg":
-                decoding = "mean of the 6 math benchmarks"
+                decoding = average_decoding
                 disagreements = metrics.get("grader_disagreements")
             else:
                 bench = metrics["benchmarks"].get(column, {"status": "not run"})
@@ -196,7 +229,7 @@ def table1(
                     "significant_vs_paper": comparison.significant(ours.interval, theirs),
                     **comparison.versus_base(ours, base, bootstrap),
                     "step": metrics["step"],
-                    "selection": "best 6-benchmark average",
+                    "selection": selection,
                     "seed_group": group,
                     "seed": seed,
                     "grader": ours.grader,
@@ -252,39 +285,75 @@ def _table1_cell(record: Mapping[str, Any]) -> str:
     return f"{ours} ({paper})"
 
 
-def _table1_rows(by_row: Mapping[str, Mapping[str, Mapping[str, Any]]], step_key: str, cell) -> list[str]:
+def _table1_cell_ours(record: Mapping[str, Any]) -> str:
+    """`ours[*] ±h`: a cell without a paper number (another benchmark set than the paper's)."""
+    return _table1_cell(record).rsplit(" (", 1)[0]
+
+
+def _table1_rows(
+    by_row: Mapping[str, Mapping[str, Mapping[str, Any]]], step_key: str, cell, columns: Sequence[str]
+) -> list[str]:
     lines = []
     for row_name, cells in by_row.items():
         first = next(iter(cells.values()))
-        parts = [cell(cells[c]) for c in TABLE1_COLUMNS]
+        parts = [cell(cells[c]) for c in columns]
         lines.append(f"| {row_name} | {first[step_key]} | " + " | ".join(parts) + f" | {first['config_hash']} |")
     return lines
 
 
+def _decoding_line(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """`Decoding: greedy for a, b; avg@4, T=0.6 for c` from the records' decoding labels, in column order."""
+    by_label: dict[str, list[str]] = {}
+    for column in columns:
+        labels = [r["decoding"] for r in records if r["column"] == column and r["decoding"] != "not run"]
+        if column != "avg" and labels:
+            by_label.setdefault(str(labels[0]), []).append(COLUMN_TITLES.get(column, column))
+    return "Decoding: " + "; ".join(f"{label} for {', '.join(names)}" for label, names in by_label.items()) + "."
+
+
 def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str) -> str:
-    title = f"# Table 1 (Tab. 8 + Tab. 1): {model}"
-    if scale == "miniature":
-        title += " — MINIATURE run (tiny random model, few steps and problems; not comparable to the paper)"
-    header = "| RL dataset | step | " + " | ".join(COLUMN_TITLES[c] for c in TABLE1_COLUMNS) + " | config |"
-    rule = "|---|---|" + "---|" * len(TABLE1_COLUMNS) + "---|"
+    columns = list(dict.fromkeys(record["column"] for record in records)) or TABLE1_COLUMNS
+    averaged = columns[: columns.index("avg")] if "avg" in columns else columns
+    extra = columns[columns.index("avg") + 1 :] if "avg" in columns else []
+    paper_set = is_paper_set(averaged, extra)
+    title = f"# Table 1 (Tab. 8 + Tab. 1): {model}" + SCALE_NOTES.get(scale, "")
+    header = "| RL dataset | step | " + " | ".join(COLUMN_TITLES.get(c, c) for c in columns) + " | config |"
+    rule = "|---|---|" + "---|" * len(columns) + "---|"
     by_row: dict[str, dict[str, Mapping[str, Any]]] = {}
     for record in records:
         by_row.setdefault(record["row"], {})[record["column"]] = record
     graders = sorted({str(r["grader"]) for r in records if r["grader"]})
     stricts = sorted({str(r.get("strict_grader")) for r in records if r.get("strict_grader")})
+    if paper_set:
+        explanation = [
+            "Each cell: ours (paper). Checkpoint: the one with the best 6-benchmark math average; ARC uses the same "
+            "one.",
+            "Decoding: greedy for MATH500, Minerva, OlympiadBench, ARC; avg@n at T=0.6 for AIME24, AMC23, AIME25.",
+            f"Graded as the paper ({', '.join(graders) or '–'}); ±: half-width of the 95 % bootstrap interval over "
+            "problems (the 6-benchmark average: resampled within each benchmark; bounds in table1.csv); ns: the "
+            "paper's number lies inside our interval (difference not significant); *: differs significantly from "
+            "the base row (paired bootstrap). The best checkpoint's maximum is biased upward: see the last-step "
+            "table.",
+        ]
+    else:  # another benchmark set (the testbed's): no paper numbers
+        others = f"; {', '.join(extra)} use the same one" if extra else ""
+        explanation = [
+            f"Each cell: ours. Checkpoint: the one with the best average of the {len(averaged)} benchmarks "
+            f"{', '.join(averaged)}{others}.",
+            _decoding_line(records, columns),
+            f"Graded with {', '.join(graders) or '–'}; ±: half-width of the 95 % bootstrap interval over problems "
+            "(the average: resampled within each benchmark; bounds in table1.csv); *: differs significantly from "
+            "the base row (paired bootstrap). The best checkpoint's maximum is biased upward: see the last-step "
+            "table.",
+        ]
     lines = [
         title,
         "",
-        "Each cell: ours (paper). Checkpoint: the one with the best 6-benchmark math average; ARC uses the same one.",
-        "Decoding: greedy for MATH500, Minerva, OlympiadBench, ARC; avg@n at T=0.6 for AIME24, AMC23, AIME25.",
-        f"Graded as the paper ({', '.join(graders) or '–'}); ±: half-width of the 95 % bootstrap interval over "
-        "problems (the 6-benchmark average: resampled within each benchmark; bounds in table1.csv); ns: the "
-        "paper's number lies inside our interval (difference not significant); *: differs significantly from the "
-        "base row (paired bootstrap). The best checkpoint's maximum is biased upward: see the last-step table.",
+        *explanation,
         "",
         header,
         rule,
-        *_table1_rows(by_row, "step", _table1_cell),
+        *_table1_rows(by_row, "step", _table1_cell if paper_set else _table1_cell_ours, columns),
         "",
     ]
     if any(r.get("ours_strict") is not None for r in records):
@@ -301,7 +370,7 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
             "",
             header,
             rule,
-            *_table1_rows(by_row, "step", strict),
+            *_table1_rows(by_row, "step", strict, columns),
             "",
         ]
     if any(r.get("last_step") is not None for r in records):
@@ -317,7 +386,7 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
             "",
             header,
             rule,
-            *_table1_rows(by_row, "last_step", last),
+            *_table1_rows(by_row, "last_step", last, columns),
             "",
         ]
     seeds = comparison.seed_summaries(records)
@@ -344,7 +413,8 @@ def table1_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str
     if totals:
         counts = ", ".join(f"{mode} {count}" for mode, count in sorted(totals.items()))
         lines += [
-            f"Grader provenance: every response is graded under all modes; on the 6 math benchmarks of the reported "
+            f"Grader provenance: every response is graded under all modes; on the "
+            f"{'6 math' if paper_set else len(averaged)} benchmarks of the reported "
             f"checkpoints the other modes disagree with the configured grader on {counts} verdicts "
             "(per cell: the `grader_disagreements` column of table1.csv).",
             "",
@@ -474,9 +544,7 @@ def table3(
 
 
 def table3_markdown(records: Sequence[Mapping[str, Any]], model: str, scale: str) -> str:
-    title = f"# Table 3: 1(few)-shot RLVR by MATH500 subject — {model}"
-    if scale == "miniature":
-        title += " — MINIATURE run (tiny random model, few steps and problems; not comparable to the paper)"
+    title = f"# Table 3: 1(few)-shot RLVR by MATH500 subject — {model}" + SCALE_NOTES.get(scale, "")
     lines = [
         title,
         "",

@@ -245,6 +245,7 @@ def test_evaluate_checkpoint_end_to_end_and_resume(tiny_model, shared_data, tmp_
     assert (tmp_path / "math500.jsonl").stat().st_mtime_ns != kept
 
 
+@pytest.mark.slow
 def test_evaluate_run_evaluates_each_step_and_resumes_at_the_failed_one(tiny_model, shared_data, tmp_path, capsys):
     """`evaluation.jobs: run`: one job evaluates a run's checkpoints in turn into step<step>/ and writes the index
     last; a step that fails stops it with the steps before it kept, and the re-run starts at the failed step."""

@@ -103,6 +103,7 @@ def test_history_with_missing_or_non_numeric_entries(tmp_path, history, fragment
     assert not out.exists() and no_temp_files(tmp_path)
 
 
+@pytest.mark.slow
 def test_dataset_without_columns_or_rows(tmp_path, tiny_model, shared_data):
     no_columns = tmp_path / "no_columns.parquet"
     pd.DataFrame({"prompt": [[{"role": "user", "content": "x"}]]}).to_parquet(no_columns)
@@ -198,6 +199,7 @@ def comparable(metrics: dict) -> dict:
     return {key: value for key, value in metrics.items() if key != "wall_time_s"}
 
 
+@pytest.mark.slow
 def test_killed_evaluation_resumes_with_identical_results(tmp_path, tiny_model, shared_data):
     spec = small_eval_spec(limit=8)
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"

@@ -80,3 +80,30 @@ def test_bad_metrics_files_are_named(tmp_path):
     keyless.write_text("{}")
     with pytest.raises(reporting.ReportError, match="'run'"):
         reporting.load_metrics(keyless)
+
+
+def test_table1_with_another_benchmark_set(tmp_path):
+    """The testbed's columns: its own benchmarks, their average, no ARC, no paper numbers; the reported checkpoint
+    is the one with the best average of *those* benchmarks."""
+    names = ["add3", "add4", "addsub", "muladd"]
+
+    def testbed(value: float, last: float) -> dict[str, float]:
+        return {**{name: value for name in names[:3]}, "muladd": last}
+
+    files = {
+        "base": [write_metrics(tmp_path / "b.json", "base", 0, testbed(10.0, 10.0))],
+        "pi1": [
+            write_metrics(tmp_path / "p5.json", "pi1", 5, testbed(50.0, 90.0)),
+            write_metrics(tmp_path / "p10.json", "pi1", 10, testbed(60.0, 10.0)),
+        ],
+    }
+    records = reporting.table1(files, "testbed model", "testbed", averaged=names, extra=[])
+    assert [r["column"] for r in records if r["row"] == "pi1"] == [*names, "avg"]
+    pi1 = {r["column"]: r for r in records if r["row"] == "pi1"}
+    assert pi1["avg"]["step"] == 5 and pi1["avg"]["ours"] == 60.0 and pi1["avg"]["paper"] is None
+    assert pi1["avg"]["selection"] == "best 4-benchmark average"
+    text = reporting.table1_markdown(records, "testbed model", "testbed")
+    assert "TESTBED" in text and "| RL dataset | step | add3 | add4 | addsub | muladd | Avg | config |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| pi1 |"))  # the first table's
+    assert row.startswith("| pi1 | 5 | 50.0") and "60.0" in row and "(" not in row  # no paper numbers
+    assert "Decoding: greedy for add3, add4, addsub, muladd." in text

@@ -199,6 +199,7 @@ def torch_equal(a, b) -> bool:
     return bool(torch.equal(a, b))
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_its_last_checkpoint(tiny_model, dsr_dataset, tmp_path):
     """SIGKILL at a random moment (seeded) after the first complete checkpoint, possibly while a checkpoint is
     being written; the re-run resumes from the last complete one, ends at the same step count with the whole

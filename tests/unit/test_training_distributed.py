@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Trains or downloads for tens of seconds: outside the fast unit loop (`-m 'not slow'`).
+pytestmark = pytest.mark.slow
+
 WORKERS = Path(__file__).resolve().parent / "workers"
 
 

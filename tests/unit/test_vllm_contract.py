@@ -36,6 +36,9 @@ from pathlib import Path
 
 import pytest
 
+# Trains or downloads for tens of seconds: outside the fast unit loop (`-m 'not slow'`).
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 # The files of vLLM that the checks read.
 VLLM_FILES = (

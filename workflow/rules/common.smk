@@ -12,6 +12,7 @@ from oneshot_rlvr import config as oc
 from oneshot_rlvr import console as ocon
 from oneshot_rlvr import data as od
 from oneshot_rlvr import selection as osel
+from oneshot_rlvr.testbed import files as otb
 from oneshot_rlvr.training import bad_input as obad
 
 # The config files re-read refusing duplicated keys, the config bounded (nested YAML aliases, non-finite numbers),
@@ -35,16 +36,31 @@ wildcard_constraints:
     dataset=oc.EXAMPLE_SET_PATTERN,
 
 
+# The benchmark set (config key benchmark_set; the paper's 6 + 2 by default): evaluated at every checkpoint, the
+# columns of Table 1.
+AVERAGED_BENCHMARKS, EXTRA_BENCHMARKS = od.benchmark_set(config)
+BENCHMARKS = [*AVERAGED_BENCHMARKS, *EXTRA_BENCHMARKS]
+
+# data_source: testbed -- the files that generate_testbed_data writes into the data folder, from `testbed` without
+# its `model` part (a change to the model rebuilds the model, not the data).
+TESTBED = config["data_source"] == "testbed"
+TESTBED_DATA_SETTINGS = {key: value for key, value in config.get("testbed", {}).items() if key != "model"}
+TESTBED_FILES = otb.testbed_relpaths(TESTBED_DATA_SETTINGS) if TESTBED else []
+TESTBED_CORPUS = otb.WARM_START_FILE
+
+
 def data_file(name):
-    return f"{DATA_DIR}/{od.relpath_of(name)}"
+    relpath = od.relpath_of(name) if name in od.RELPATHS else od.benchmark_relpath(name)
+    return f"{DATA_DIR}/{relpath}"
 
 
 def data_dir_param(wildcards, input, output):
     """The data folder as read off the job's own data files, not the DATA_DIR global, so the command gets the
     folder Snakemake resolved (a storage prefix included), as the linter asks of folder params."""
+    known = [*od.RELPATHS.values(), *(od.benchmark_relpath(name) for name in BENCHMARKS), *TESTBED_FILES]
     for path in [*input, *output]:
         parts = PurePosixPath(path).parts
-        for relpath in od.RELPATHS.values():
+        for relpath in known:
             rel = PurePosixPath(relpath).parts
             if parts[-len(rel) :] == rel:
                 return str(PurePosixPath(*parts[: len(parts) - len(rel)]))
@@ -53,7 +69,7 @@ def data_dir_param(wildcards, input, output):
 
 def enabled_benchmarks():
     benchmarks = config["evaluation"]["benchmarks"]
-    return [name for name in od.ALL_BENCHMARKS if benchmarks.get(name, {}).get("enabled", True)]
+    return [name for name in BENCHMARKS if benchmarks.get(name, {}).get("enabled", True)]
 
 
 def fetched_names():
@@ -78,8 +94,12 @@ def evaluation_spec_json(wildcards):
     return json.dumps(oc.evaluation_spec(config, wildcards.run), sort_keys=True)
 
 
+def dataset_of(run):
+    return f"results/datasets/{oc.training_spec(config, run)['dataset']}.parquet"
+
+
 def run_dataset(wildcards):
-    return f"results/datasets/{oc.training_spec(config, wildcards.run)['dataset']}.parquet"
+    return dataset_of(wildcards.run)
 
 
 def evaluated_model(run, step):
@@ -172,6 +192,43 @@ def table1_hash_args(wildcards):
     return config_hash_args(table1_runs())
 
 
+def benchmark_set_args():
+    """Table 1's columns: `--averaged NAME` for each averaged benchmark, then `--extra NAME` for the others."""
+    return [
+        *(word for name in AVERAGED_BENCHMARKS for word in ("--averaged", name)),
+        *(word for name in EXTRA_BENCHMARKS for word in ("--extra", name)),
+    ]
+
+
+# ---- The testbed's report (report.smk): the Table 1 rows at their reported checkpoints, every evaluated step of
+# the trained rows (post-saturation), their training logs and training sets (the type of the trained example).
+
+TESTBED_REPORTS = (
+    ["reports/testbed.md", "reports/testbed.csv", "reports/figures/figure1.png", "reports/figures/figure2.png"]
+    if TESTBED
+    else []
+)
+
+
+def testbed_report_inputs(wildcards):
+    rows = config["report"]["table1"]["rows"]
+    trained = [row for row in rows if not oc.is_evaluation_only(config, row)]
+    return {
+        "metrics": table1_inputs(wildcards),
+        "logs": [f"results/runs/{run}/train_log.jsonl" for run in trained],
+        "datasets": [dataset_of(run) for run in trained],
+    }
+
+
+def testbed_report_args(wildcards, input):
+    rows = config["report"]["table1"]["rows"]
+    trained = [row for row in rows if not oc.is_evaluation_only(config, row)]
+    metrics = [word for row in rows for path in run_metrics(row) for word in ("--metrics", f"{row}={path}")]
+    logs = [word for run, path in zip(trained, input.logs) for word in ("--train-log", f"{run}={path}")]
+    datasets = [word for run, path in zip(trained, input.datasets) for word in ("--dataset", f"{run}={path}")]
+    return [*metrics, *logs, *datasets]
+
+
 def train_launcher(wildcards):
     """`oneshot-rlvr` for one process; `accelerate launch` with the configured strategy across the job's GPUs."""
     spec = oc.training_spec(config, wildcards.run)
@@ -237,7 +294,9 @@ def ranking_history():
 
 
 def make_dataset_inputs(wildcards):
-    inputs = {"dsr_sub": data_file("dsr_sub"), "math_train": data_file("math_train")}
+    inputs = {"dsr_sub": data_file("dsr_sub")}
+    if wildcards.dataset == "math_train":  # the only set drawn from MATH train (the testbed has none)
+        inputs["math_train"] = data_file("math_train")
     # Only sets chosen by rank wait for the ranking, so the history run's dsr_sub set does not depend on it.
     if osel.needs_ranking(wildcards.dataset):
         inputs["ranking"] = "results/selection/ranking.tsv"

@@ -14,6 +14,7 @@ rule report_table1:
         scale=config["report"]["scale"],
         grader=config["report"].get("paper_grader", "qwen_eval"),
         resamples=config["report"].get("bootstrap_resamples", 10000),
+        benchmarks=benchmark_set_args(),
     log:
         "logs/report_table1.log",
     conda:
@@ -23,6 +24,29 @@ rule report_table1:
         mem_mb=1000,
         runtime=10,
     shell:
-        "oneshot-rlvr report-table1 {params.metrics:q} {params.hashes:q} --model {params.model:q}"
+        "oneshot-rlvr report-table1 {params.metrics:q} {params.hashes:q} --model {params.model:q} {params.benchmarks:q}"
         " --grader {params.grader:q} --resamples {params.resamples:q}"
         " --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
+
+
+# The testbed (data_source: testbed): per Table 1 row the boxed rate, accuracy in any format and as graded with
+# intervals and differences to the base model, transfer to the task types not trained on, post-saturation
+# generalisation and the learning verdict (docs/testbed.md).
+rule report_testbed:
+    input:
+        unpack(testbed_report_inputs),
+    output:
+        md=report("reports/testbed.md", caption="../report/testbed.rst", category="Tables"),
+        csv=report("reports/testbed.csv", caption="../report/testbed.rst", category="Tables"),
+    params:
+        args=testbed_report_args,
+    log:
+        "logs/report_testbed.log",
+    conda:
+        "../envs/oneshot-rlvr.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "oneshot-rlvr report-testbed {params.args:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
