@@ -264,7 +264,7 @@ def test_report_table_cli_writes_both_files_and_refuses_bad_input(tmp_path):
     missing = subprocess.run([*args, "--run", "pi1_simplified=4"], capture_output=True, text=True)
     assert missing.returncode == 2 and "step4/metrics.json does not exist" in missing.stderr
     unknown = subprocess.run([*args[:3], "7", *args[4:]], capture_output=True, text=True)
-    assert unknown.returncode == 2 and "no table 7" in unknown.stderr
+    assert unknown.returncode == 2 and "--table: invalid choice: 7" in unknown.stderr
 
 
 def test_reports_readme_lists_artefacts(tmp_path):
