@@ -147,16 +147,14 @@ def warm_start(model, tokenizer, data_dir: Path, settings: Mapping[str, Any]) ->
     model.eval()
 
 
-def build_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any]) -> Path:
-    """Train the tokenizer, initialise the Qwen2 model with a fixed seed and save both atomically."""
-    import torch
+def new_qwen2_model(tokenizer, settings: Mapping[str, Any], config_eos_is_list: bool):
+    """A randomly initialised Qwen2 causal LM of the configured shape (tied embeddings) whose generation stops at
+    <|im_end|> or <|endoftext|>; <|endoftext|> is its BOS and padding. The miniature's config.json names only
+    <|endoftext|> as EOS (`config_eos_is_list=False`), the testbed's both. Shared by the miniature and the testbed."""
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
-    torch.manual_seed(int(settings.get("seed", 0)))
-    texts = corpus_from_data(Path(data_dir), int(settings.get("tokenizer_corpus_rows", 3000)))
-    tokenizer = train_tokenizer(texts, int(settings["vocab_size"]))
-    eos_ids = [tokenizer.convert_tokens_to_ids(IM_END), tokenizer.convert_tokens_to_ids(END_OF_TEXT)]
-    model_config = Qwen2Config(
+    end_ids = [tokenizer.convert_tokens_to_ids(IM_END), tokenizer.convert_tokens_to_ids(END_OF_TEXT)]
+    config = Qwen2Config(
         vocab_size=len(tokenizer),
         hidden_size=int(settings["hidden_size"]),
         intermediate_size=int(settings["intermediate_size"]),
@@ -165,15 +163,26 @@ def build_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any])
         num_key_value_heads=int(settings["num_key_value_heads"]),
         max_position_embeddings=int(settings["max_position_embeddings"]),
         tie_word_embeddings=True,
-        bos_token_id=eos_ids[1],
-        eos_token_id=eos_ids[1],
-        pad_token_id=eos_ids[1],
+        bos_token_id=end_ids[1],
+        eos_token_id=end_ids if config_eos_is_list else end_ids[1],
+        pad_token_id=end_ids[1],
     )
-    model = Qwen2ForCausalLM(model_config)
-    warm_start(model, tokenizer, Path(data_dir), settings)
+    model = Qwen2ForCausalLM(config)
     model.generation_config = GenerationConfig(
-        eos_token_id=eos_ids, pad_token_id=eos_ids[1], bos_token_id=eos_ids[1], do_sample=False
+        eos_token_id=end_ids, pad_token_id=end_ids[1], bos_token_id=end_ids[1], do_sample=False
     )
+    return model
+
+
+def build_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any]) -> Path:
+    """Train the tokenizer, initialise the Qwen2 model with a fixed seed and save both atomically."""
+    import torch
+
+    torch.manual_seed(int(settings.get("seed", 0)))
+    texts = corpus_from_data(Path(data_dir), int(settings.get("tokenizer_corpus_rows", 3000)))
+    tokenizer = train_tokenizer(texts, int(settings["vocab_size"]))
+    model = new_qwen2_model(tokenizer, settings, config_eos_is_list=False)
+    warm_start(model, tokenizer, Path(data_dir), settings)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr.io import read_jsonl
+from oneshot_rlvr.tiny_model import END_OF_TEXT, IM_END, IM_START, new_qwen2_model
 
-END_OF_TEXT = "<|endoftext|>"
-IM_START = "<|im_start|>"
-IM_END = "<|im_end|>"
 UNKNOWN = "<|unk|>"
 SPECIAL_TOKENS = [END_OF_TEXT, IM_START, IM_END, UNKNOWN]
 CHARACTERS = ["\n", *[chr(code) for code in range(32, 127)]]
@@ -61,27 +59,7 @@ def char_tokenizer():
 
 def new_model(tokenizer, settings: Mapping[str, Any]):
     """A randomly initialised Qwen2 causal LM of the configured shape (tied embeddings)."""
-    from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
-
-    end_ids = [tokenizer.convert_tokens_to_ids(IM_END), tokenizer.convert_tokens_to_ids(END_OF_TEXT)]
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=int(settings["hidden_size"]),
-        intermediate_size=int(settings["intermediate_size"]),
-        num_hidden_layers=int(settings["num_hidden_layers"]),
-        num_attention_heads=int(settings["num_attention_heads"]),
-        num_key_value_heads=int(settings["num_key_value_heads"]),
-        max_position_embeddings=int(settings["max_position_embeddings"]),
-        tie_word_embeddings=True,
-        bos_token_id=end_ids[1],
-        eos_token_id=end_ids,
-        pad_token_id=end_ids[1],
-    )
-    model = Qwen2ForCausalLM(config)
-    model.generation_config = GenerationConfig(
-        eos_token_id=end_ids, pad_token_id=end_ids[1], bos_token_id=end_ids[1], do_sample=False
-    )
-    return model
+    return new_qwen2_model(tokenizer, settings, config_eos_is_list=True)
 
 
 def warm_start_records(data_dir: Path) -> list[dict[str, str]]:
