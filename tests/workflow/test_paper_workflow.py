@@ -95,10 +95,10 @@ def test_miniature_paper_end_to_end(miniature):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-# The README's miniature of `paper` as a user runs it (config/tiny.yaml alone: 4 steps, 14 sweep examples, 50
-# MATH500 problems), several times the suite's miniature: not run by default; `pytest --runxfail -k exact_command`
-# runs it. Since config/tiny.yaml's max_prompt_length fits pi1208's prompt it is expected to pass; remove the mark
-# to run it in CI once the budget allows.
+# The README's miniature of `paper` as a user runs it (config/tiny.yaml alone: 257 jobs, 4 steps, 14 sweep
+# examples, 96 responses per evaluation), an estimated twice the suite miniature's CPU time: not run by default;
+# `pytest --runxfail -k exact_command` runs it. Since config/tiny.yaml's max_prompt_length fits pi1208's prompt
+# it is expected to pass; remove the mark to run it in CI once the budget allows.
 @pytest.mark.slow
 @pytest.mark.xfail(
     run=False,
