@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr import paths
 from oneshot_rlvr.reporting import SCALES
 
 
@@ -427,7 +428,7 @@ def cmd_report_table(args: argparse.Namespace) -> None:
             numbers = [int(step) for step in steps.split(",")]
         except ValueError:
             raise ValueError(f"--run {item!r}: steps must be integers") from None
-        runs[run] = [Path(args.eval_dir) / run / f"step{step}" / "metrics.json" for step in numbers]
+        runs[run] = [Path(paths.metrics(run, step, args.eval_dir)) for step in numbers]
     hashes = key_value_pairs(args.config_hash, "--config-hash")
     bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
     records = paper_tables.build_table(args.table, runs, args.scale, hashes, args.grader, bootstrap)
@@ -679,7 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
                  cmd_report_table)  # fmt: skip
     p.add_argument("--table", type=int, required=True, choices=list(paper_tables.TABLES), metavar="N",
                    help=f"the paper's table number: {', '.join(numbers)}")  # fmt: skip
-    p.add_argument("--eval-dir", default="results/eval", help="folder of <run>/step<step>/metrics.json")
+    p.add_argument("--eval-dir", default=paths.EVAL_DIR, help="folder of <run>/step<step>/metrics.json")
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")
     p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH", help="a run's config hash")
     add_comparison_options(p)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from typing import Any
 import yaml
 
 from oneshot_rlvr import config as cfg
+from oneshot_rlvr import paths
 
 WEIGHT_BYTES = 4  # fp32 master weights (training.grpo_config.POLICY_DTYPE), saved as they are trained
 ADAM_BYTES = 8  # AdamW's exp_avg and exp_avg_sq, fp32
@@ -148,9 +148,6 @@ def plan_lines(target: str, runs: list[RunDisk]) -> list[str]:
     return lines
 
 
-TRAIN_DONE = re.compile(r"^results/runs/([^/\s]+)/train_done\.json\t")
-
-
 def target_runs(target: str, config: Mapping[str, Any]) -> list[str]:
     """The training runs a Snakemake target needs, as Snakemake's own DAG says (`snakemake --summary`, with the
     resolved config in a temporary config file, from the repository root)."""
@@ -162,4 +159,5 @@ def target_runs(target: str, config: Mapping[str, Any]) -> list[str]:
     if done.returncode != 0:
         lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
         raise ValueError(f"snakemake {target} --summary failed: {lines[-1] if lines else 'no output'}")
-    return list(dict.fromkeys(m.group(1) for line in done.stdout.splitlines() if (m := TRAIN_DONE.match(line))))
+    summary_paths = (line.split("\t", 1)[0] for line in done.stdout.splitlines() if "\t" in line)
+    return list(dict.fromkeys(run for path in summary_paths if (run := paths.run_of_train_done(path))))

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from tqdm import tqdm
 
-from oneshot_rlvr import icl_examples
+from oneshot_rlvr import icl_examples, paths
 from oneshot_rlvr.evaluation_log import log_to_tensorboard
 from oneshot_rlvr.io import atomic_write_json, atomic_write_jsonl
 from oneshot_rlvr.training.checkpoints import removed_file_stats
@@ -639,7 +639,7 @@ def is_local_model(model_path: str) -> bool:
     path = str(model_path)
     if Path(path).exists():
         return True
-    if path.startswith((".", "/", "~", "results")) or not _HUB_ID.match(path):
+    if path.startswith((".", "/", "~", paths.RESULTS_DIR)) or not _HUB_ID.match(path):
         return True
     return bool(_CHECKPOINT_FOLDER.match(Path(path).name))
 

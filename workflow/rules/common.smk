@@ -1,6 +1,8 @@
 # Config validation and every helper the rule files use. Functions only, since `snakemake --lint` wants no
 # function definitions in a file with rules. The resolution logic lives in the tested package
-# (oneshot_rlvr.config), so the workflow and `oneshot-rlvr show-config` agree on every value.
+# (oneshot_rlvr.config), so the workflow and `oneshot-rlvr show-config` agree on every value, and every path under
+# results/ and reports/ comes from oneshot_rlvr.paths, which the package's commands read too. Package modules
+# keep their own names here; oneshot_rlvr.config is `configuration`, since `config` is Snakemake's config dict.
 import json
 import re
 import sys
@@ -8,56 +10,62 @@ from pathlib import PurePosixPath
 
 from snakemake.utils import validate
 
-from oneshot_rlvr import config as oc
-from oneshot_rlvr import console as ocon
-from oneshot_rlvr import data as od
-from oneshot_rlvr import selection as osel
-from oneshot_rlvr.testbed import files as otb
-from oneshot_rlvr.training import bad_input as obad
+from oneshot_rlvr import config as configuration
+from oneshot_rlvr import console
+from oneshot_rlvr import data, paths
+from oneshot_rlvr import selection
+from oneshot_rlvr.testbed import files as testbed_files
+from oneshot_rlvr.training import bad_input
 
 # The config files re-read refusing duplicated keys, the config bounded (nested YAML aliases, non-finite numbers),
 # `--config 'training={gpus: 4}'` typed as the schema says (Snakemake keeps nested command-line values strings),
 # then validated with one message naming the key.
-oc.check_config_files(workflow.configfiles)
-oc.check_config_values(config)
-oc.apply_command_line_types(config, workflow.config_settings.config)
-oc.validate_config(config)
+configuration.check_config_files(workflow.configfiles)
+configuration.check_config_values(config)
+configuration.apply_command_line_types(config, workflow.config_settings.config)
+configuration.validate_config(config)
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATA_DIR = config["data_dir"]
-RUNS = oc.run_names(config)
-BASE = oc.BASE_RUN
+RUNS = configuration.run_names(config)
+BASE = configuration.BASE_RUN
 
 
 wildcard_constraints:
-    # configured runs, and the derived ones (oc.derived_run): the history run and one run per example-set name
-    run="|".join([*(re.escape(name) for name in [BASE, *RUNS, oc.HISTORY_RUN]), oc.EXAMPLE_SET_PATTERN]),
+    # configured runs, and the derived ones (configuration.derived_run): the history run and one run per example
+    # set name
+    run="|".join(
+        [
+            *(re.escape(name) for name in [BASE, *RUNS, configuration.HISTORY_RUN]),
+            configuration.EXAMPLE_SET_PATTERN,
+        ]
+    ),
     step=r"\d+",
-    dataset=oc.EXAMPLE_SET_PATTERN,
+    dataset=configuration.EXAMPLE_SET_PATTERN,
 
 
 # The benchmark set (config key benchmark_set; the paper's 6 + 2 by default): evaluated at every checkpoint, the
 # columns of Table 1.
-AVERAGED_BENCHMARKS, EXTRA_BENCHMARKS = od.benchmark_set(config)
+AVERAGED_BENCHMARKS, EXTRA_BENCHMARKS = data.benchmark_set(config)
 BENCHMARKS = [*AVERAGED_BENCHMARKS, *EXTRA_BENCHMARKS]
 
 # data_source: testbed -- the files that generate_testbed_data writes into the data folder, from `testbed` without
 # its `model` part (a change to the model rebuilds the model, not the data).
 TESTBED = config["data_source"] == "testbed"
 TESTBED_DATA_SETTINGS = {key: value for key, value in config.get("testbed", {}).items() if key != "model"}
-TESTBED_FILES = otb.testbed_relpaths(TESTBED_DATA_SETTINGS) if TESTBED else []
-TESTBED_CORPUS = otb.WARM_START_FILE
+TESTBED_FILES = testbed_files.testbed_relpaths(TESTBED_DATA_SETTINGS) if TESTBED else []
+TESTBED_CORPUS = testbed_files.WARM_START_FILE
 
 
 def data_file(name):
-    relpath = od.relpath_of(name) if name in od.RELPATHS else od.benchmark_relpath(name)
+    relpath = data.relpath_of(name) if name in data.RELPATHS else data.benchmark_relpath(name)
     return f"{DATA_DIR}/{relpath}"
 
 
 def data_dir_param(wildcards, input, output):
     """The data folder as read off the job's own data files, not the DATA_DIR global, so the command gets the
     folder Snakemake resolved (a storage prefix included), as the linter asks of folder params."""
-    known = [*od.RELPATHS.values(), *(od.benchmark_relpath(name) for name in BENCHMARKS), *TESTBED_FILES]
+    known = [*data.RELPATHS.values(), *(data.benchmark_relpath(name) for name in BENCHMARKS), *TESTBED_FILES]
     for path in [*input, *output]:
         parts = PurePosixPath(path).parts
         for relpath in known:
@@ -77,25 +85,25 @@ def fetched_names():
 
 
 def model_path(run):
-    return oc.model_spec(config, oc.model_key(config, run))["path"]
+    return configuration.model_spec(config, configuration.model_key(config, run))["path"]
 
 
 def model_inputs(run):
     """The built model's folder when the run's model is built by the workflow (the tiny model)."""
-    spec = oc.model_spec(config, oc.model_key(config, run))
+    spec = configuration.model_spec(config, configuration.model_key(config, run))
     return [spec["path"]] if spec["build"] else []
 
 
 def training_spec_json(wildcards):
-    return json.dumps(oc.training_spec(config, wildcards.run), sort_keys=True)
+    return json.dumps(configuration.training_spec(config, wildcards.run), sort_keys=True)
 
 
 def evaluation_spec_json(wildcards):
-    return json.dumps(oc.evaluation_spec(config, wildcards.run), sort_keys=True)
+    return json.dumps(configuration.evaluation_spec(config, wildcards.run), sort_keys=True)
 
 
 def dataset_of(run):
-    return f"results/datasets/{oc.training_spec(config, run)['dataset']}.parquet"
+    return paths.dataset(configuration.training_spec(config, run)["dataset"])
 
 
 def run_dataset(wildcards):
@@ -104,9 +112,9 @@ def run_dataset(wildcards):
 
 def evaluated_model(run, step):
     """The model a run is evaluated with at a step: its checkpoint, or the model itself (evaluation-only runs)."""
-    if oc.is_evaluation_only(config, run):
+    if configuration.is_evaluation_only(config, run):
         return model_path(run)
-    return f"results/runs/{run}/checkpoints/checkpoint-{step}"
+    return paths.checkpoint(run, step)
 
 
 def checkpoint_model(wildcards):
@@ -115,26 +123,26 @@ def checkpoint_model(wildcards):
 
 def evaluation_inputs(wildcards):
     inputs = [data_file(name) for name in enabled_benchmarks()]
-    if oc.is_evaluation_only(config, wildcards.run):
-        return inputs + model_inputs(wildcards.run) + oc.icl_inputs(config, wildcards.run)
-    return inputs + [f"results/runs/{wildcards.run}/train_done.json"]
+    if configuration.is_evaluation_only(config, wildcards.run):
+        return inputs + model_inputs(wildcards.run) + configuration.icl_inputs(config, wildcards.run)
+    return inputs + [paths.train_done(wildcards.run)]
 
 
 def checkpoint_evaluation_inputs(wildcards):
     """evaluate_checkpoint's inputs; a run that one job evaluates whole (evaluation.jobs) stops the DAG here, so
     the same step is never written by two jobs at once."""
-    if oc.evaluation_jobs(config, wildcards.run) == "run":
+    if configuration.evaluation_jobs(config, wildcards.run) == "run":
         raise ValueError(
-            f"results/eval/{wildcards.run}/step{wildcards.step}/metrics.json: run {wildcards.run!r} is evaluated "
+            f"{paths.metrics(wildcards.run, wildcards.step)}: run {wildcards.run!r} is evaluated "
             f"by one job per run (config key evaluation.jobs: {config['evaluation'].get('jobs', 'auto')}); "
-            f"ask for {oc.run_index_path(wildcards.run)} (rule evaluate_run) instead"
+            f"ask for {paths.run_index(wildcards.run)} (rule evaluate_run) instead"
         )
     return evaluation_inputs(wildcards)
 
 
 def release_weights_arg(wildcards):
     """`--release-weights` where training.keep_checkpoints is false: evaluated checkpoints' weights are deleted."""
-    return [] if oc.keeps_checkpoints(config, wildcards.run) else ["--release-weights"]
+    return [] if configuration.keeps_checkpoints(config, wildcards.run) else ["--release-weights"]
 
 
 def run_checkpoint_template(wildcards):
@@ -143,18 +151,18 @@ def run_checkpoint_template(wildcards):
 
 
 def evaluated_steps_arg(wildcards):
-    return ",".join(str(step) for step in oc.evaluated_steps(config, wildcards.run))
+    return ",".join(str(step) for step in configuration.evaluated_steps(config, wildcards.run))
 
 
 def run_evaluation_runtime(wildcards):
     """A whole run's evaluation asks for its per-checkpoint wall time once per step."""
-    per_checkpoint = oc.evaluation_spec(config, wildcards.run)["runtime_min"]
-    return per_checkpoint * len(oc.evaluated_steps(config, wildcards.run))
+    per_checkpoint = configuration.evaluation_spec(config, wildcards.run)["runtime_min"]
+    return per_checkpoint * len(configuration.evaluated_steps(config, wildcards.run))
 
 
 def run_metrics(run):
     """The files standing for a run's evaluation (each step's metrics.json, or the run's steps.json index)."""
-    return oc.evaluation_targets(config, run)
+    return configuration.evaluation_targets(config, run)
 
 
 # Helpers that build several command-line words return them as a list: the rules write `{params.x:q}`, which
@@ -163,13 +171,13 @@ def run_metrics(run):
 
 def table1_runs():
     """Table 1's runs: each row's run, and the further seeds of a row listing several (`runs.<name>.seeds`)."""
-    return [name for row in config["report"]["table1"]["rows"] for name in oc.seed_runs(config, row)]
+    return [name for row in config["report"]["table1"]["rows"] for name in configuration.seed_runs(config, row)]
 
 
 def table1_metrics_args(wildcards):
     words = [word for run in table1_runs() for path in run_metrics(run) for word in ("--metrics", f"{run}={path}")]
     for row in config["report"]["table1"]["rows"]:
-        seeds = oc.run_seeds(config, row)
+        seeds = configuration.run_seeds(config, row)
         if len(seeds) > 1:
             words += ["--seeds", f"{row}={','.join(map(str, seeds))}"]
     return words
@@ -183,8 +191,8 @@ def config_hash_args(rows):
     """`--config-hash ROW=HASH` per table row: the resolved spec each row's numbers came from."""
     hashes = []
     for row in rows:
-        spec = oc.evaluation_spec(config, row) if row == BASE else oc.training_spec(config, row)
-        hashes += ["--config-hash", f"{row}={oc.spec_hash(spec)}"]
+        spec = configuration.evaluation_spec(config, row) if row == BASE else configuration.training_spec(config, row)
+        hashes += ["--config-hash", f"{row}={configuration.spec_hash(spec)}"]
     return hashes
 
 
@@ -204,7 +212,11 @@ def benchmark_set_args():
 # the trained rows (post-saturation), their training logs and training sets (the type of the trained example).
 
 TESTBED_REPORTS = (
-    ["reports/testbed.md", "reports/testbed.csv", "reports/figures/figure1.png", "reports/figures/figure2.png"]
+    [
+        *paths.report_files(paths.TESTBED_REPORT),
+        paths.figure_file("figure1", "png"),
+        paths.figure_file("figure2", "png"),
+    ]
     if TESTBED
     else []
 )
@@ -212,17 +224,17 @@ TESTBED_REPORTS = (
 
 def testbed_report_inputs(wildcards):
     rows = config["report"]["table1"]["rows"]
-    trained = [row for row in rows if not oc.is_evaluation_only(config, row)]
+    trained = [row for row in rows if not configuration.is_evaluation_only(config, row)]
     return {
         "metrics": table1_inputs(wildcards),
-        "logs": [f"results/runs/{run}/train_log.jsonl" for run in trained],
+        "logs": [paths.train_log(run) for run in trained],
         "datasets": [dataset_of(run) for run in trained],
     }
 
 
 def testbed_report_args(wildcards, input):
     rows = config["report"]["table1"]["rows"]
-    trained = [row for row in rows if not oc.is_evaluation_only(config, row)]
+    trained = [row for row in rows if not configuration.is_evaluation_only(config, row)]
     metrics = [word for row in rows for path in run_metrics(row) for word in ("--metrics", f"{row}={path}")]
     logs = [word for run, path in zip(trained, input.logs) for word in ("--train-log", f"{run}={path}")]
     datasets = [word for run, path in zip(trained, input.datasets) for word in ("--dataset", f"{run}={path}")]
@@ -231,7 +243,7 @@ def testbed_report_args(wildcards, input):
 
 def train_launcher(wildcards):
     """`oneshot-rlvr` for one process; `accelerate launch` with the configured strategy across the job's GPUs."""
-    spec = oc.training_spec(config, wildcards.run)
+    spec = configuration.training_spec(config, wildcards.run)
     if spec["gpus"] <= 1:
         return ["oneshot-rlvr"]
     accelerate_config = f"{workflow.basedir}/workflow/accelerate/{spec['distributed']}.yaml"
@@ -244,20 +256,20 @@ def train_launcher(wildcards):
 def bad_input_attempt(wildcards, attempt):
     """A retry after an earlier attempt of this Snakemake run found the run's inputs bad: the command only repeats
     the recorded error (oneshot_rlvr.training.bad_input), so the job asks for almost nothing."""
-    return attempt > 1 and obad.record_path(f"results/runs/{wildcards.run}/train_done.json").is_file()
+    return attempt > 1 and bad_input.record_path(paths.train_done(wildcards.run)).is_file()
 
 
 def train_runtime(wildcards, attempt):
     if bad_input_attempt(wildcards, attempt):
         return 1
-    return oc.training_spec(config, wildcards.run)["runtime_min"] * attempt
+    return configuration.training_spec(config, wildcards.run)["runtime_min"] * attempt
 
 
 def train_resource(key, replay_value):
     def resource(wildcards, attempt):
         if bad_input_attempt(wildcards, attempt):
             return replay_value
-        return oc.training_spec(config, wildcards.run)[key]
+        return configuration.training_spec(config, wildcards.run)[key]
 
     return resource
 
@@ -272,24 +284,23 @@ def attempt_number(wildcards, attempt):
 
 def evaluation_resource(key):
     def resource(wildcards):
-        return oc.evaluation_spec(config, wildcards.run)[key]
+        return configuration.evaluation_spec(config, wildcards.run)[key]
 
     return resource
 
 
 # ---- Example selection (selection.smk). selection.history: released ranks the authors' acc_step_500.json;
-# recomputed ranks the history that our own full-set DSR-sub run (oc.HISTORY_RUN, trained by the ordinary
+# recomputed ranks the history that our own full-set DSR-sub run (configuration.HISTORY_RUN, trained by the ordinary
 # train_grpo job) recorded at its last saved step.
 
-RECOMPUTED_HISTORY = "results/selection/history_recomputed.json"
 # The runs of the example sweep (sweep_examples; report_table3 in sweep.smk).
-SWEEP = oc.sweep_runs(config)
+SWEEP = configuration.sweep_runs(config)
 
 
 def ranking_history():
     """The history the ranking (and the score figure) is computed from."""
     if config["selection"]["history"] == "recomputed":
-        return RECOMPUTED_HISTORY
+        return paths.RECOMPUTED_HISTORY
     return data_file("history")
 
 
@@ -298,8 +309,8 @@ def make_dataset_inputs(wildcards):
     if wildcards.dataset == "math_train":  # the only set drawn from MATH train (the testbed has none)
         inputs["math_train"] = data_file("math_train")
     # Only sets chosen by rank wait for the ranking, so the history run's dsr_sub set does not depend on it.
-    if osel.needs_ranking(wildcards.dataset):
-        inputs["ranking"] = "results/selection/ranking.tsv"
+    if selection.needs_ranking(wildcards.dataset):
+        inputs["ranking"] = paths.RANKING
     return inputs
 
 
@@ -309,7 +320,7 @@ def ranking_arg(wildcards, input):
 
 def figure_marks():
     """The paper's named examples, and the single-example runs of the sweep when there are few of them."""
-    ranks = set(osel.PAPER_NAMED)
+    ranks = set(selection.PAPER_NAMED)
     singles = [name for name in SWEEP if re.fullmatch(r"pi\d+", name)]
     if len(singles) <= 30:
         ranks |= {int(name[2:]) for name in singles}
@@ -319,8 +330,6 @@ def figure_marks():
 # ---- The example sweep and Table 3 (sweep.smk).
 
 TABLE3_ROWS = [BASE, *[run for run in SWEEP if run != BASE]]
-# ROW=PATH per metrics file, written to a manifest: a 1209-example sweep has too many for a command line.
-TABLE3_MANIFEST = "results/sweep/table3_metrics.txt"
 
 
 def table3_manifest_entries(wildcards):
@@ -329,11 +338,11 @@ def table3_manifest_entries(wildcards):
 
 def table3_inputs(wildcards):
     inputs = {
-        "manifest": TABLE3_MANIFEST,
+        "manifest": paths.TABLE3_MANIFEST,
         "metrics": [path for row in TABLE3_ROWS for path in run_metrics(row)],
     }
-    if any(osel.needs_ranking(row) for row in SWEEP):
-        inputs["ranking"] = "results/selection/ranking.tsv"
+    if any(selection.needs_ranking(row) for row in SWEEP):
+        inputs["ranking"] = paths.RANKING
     return inputs
 
 
@@ -349,12 +358,12 @@ def print_failed_jobs():
         for failed_job in failed
         for job in getattr(failed_job, "jobs", [failed_job])
     ]
-    for line in ocon.failure_lines(jobs):
+    for line in console.failure_lines(jobs):
         print(line, file=sys.stderr, flush=True)
 
 
 def print_report_files():
     """onsuccess: where the target's tables and figures are."""
     outputs = [str(path) for job in workflow.dag.jobs for path in job.output]
-    for line in ocon.report_lines(outputs):
+    for line in console.report_lines(outputs):
         print(line, file=sys.stderr, flush=True)

@@ -95,7 +95,7 @@ rule build_tiny_model:
         data_file("dsr_sub"),
         data_file("math_train"),
     output:
-        directory(config["models"]["tiny"]["path"]) if "tiny" in config["models"] else "results/models/tiny",
+        directory(config["models"]["tiny"]["path"]) if "tiny" in config["models"] else paths.built_model("tiny"),
     params:
         data_dir=data_dir_param,
         settings=json.dumps(config["tiny_model"], sort_keys=True),

@@ -1,7 +1,7 @@
-# Evaluation, scheduled per `evaluation.jobs` (oc.evaluation_jobs): one job per checkpoint (evaluate_checkpoint,
-# all benchmarks in it), or one job per run (evaluate_run) that evaluates its steps in turn into the same
-# step<step>/ folders and then writes steps.json -- what keeps a 1,209-run sweep at ~1.2k evaluation jobs.
-# Finished benchmarks (and, in evaluate_run, finished steps) are kept on a re-run. Resources come from the
+# Evaluation, scheduled per `evaluation.jobs` (configuration.evaluation_jobs): one job per checkpoint
+# (evaluate_checkpoint, all benchmarks in it), or one job per run (evaluate_run) that evaluates its steps in turn
+# into the same step<step>/ folders and then writes steps.json -- what keeps a 1,209-run sweep at ~1.2k evaluation
+# jobs. Finished benchmarks (and, in evaluate_run, finished steps) are kept on a re-run. Resources come from the
 # run's resolved evaluation spec (evaluation_resource in common.smk). With training.keep_checkpoints: false the
 # command deletes each evaluated checkpoint's weights once its metrics are written (never a run's newest).
 
@@ -10,12 +10,12 @@ rule evaluate_checkpoint:
     input:
         checkpoint_evaluation_inputs,
     output:
-        "results/eval/{run}/step{step}/metrics.json",
+        paths.metrics("{run}", "{step}"),
     params:
         spec=evaluation_spec_json,
         model=checkpoint_model,
         data_dir=data_dir_param,
-        out_dir="results/eval/{run}/step{step}",
+        out_dir=paths.step_eval_dir("{run}", "{step}"),
         release=release_weights_arg,
     log:
         "logs/evaluate_checkpoint/{run}/step{step}.log",
@@ -38,13 +38,13 @@ rule evaluate_run:
     input:
         evaluation_inputs,
     output:
-        "results/eval/{run}/steps.json",
+        paths.run_index("{run}"),
     params:
         spec=evaluation_spec_json,
         steps=evaluated_steps_arg,
         models=run_checkpoint_template,
         data_dir=data_dir_param,
-        eval_dir="results/eval/{run}",
+        eval_dir=paths.run_eval_dir("{run}"),
         release=release_weights_arg,
     log:
         "logs/evaluate_run/{run}.log",

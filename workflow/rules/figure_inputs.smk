@@ -2,18 +2,18 @@
 # figure reads is decided by the tested package (oneshot_rlvr.figures.figure_plan) from the `figures:` config.
 import json
 
-from oneshot_rlvr import figures as ofig
+from oneshot_rlvr import figures
 
 # Target -> the figure files it makes (read by the `paper` target and the reports README via globals()).
 FIGURE_ARTEFACTS = {
-    target: [path for name in names for path in ofig.figure_files(name)]
-    for target, names in ofig.FIGURE_TARGETS.items()
+    target: [path for name in names for path in figures.figure_files(name)]
+    for target, names in figures.FIGURE_TARGETS.items()
 }
 FIGURE_FILES = [path for paths in FIGURE_ARTEFACTS.values() for path in paths]
 
 
 def figure_plan(wildcards):
-    return ofig.figure_plan(config, wildcards.figure)
+    return figures.figure_plan(config, wildcards.figure)
 
 
 def figure_inputs(wildcards):

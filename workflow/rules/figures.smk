@@ -1,4 +1,4 @@
-# The paper's figures (issue 6): one job per figure, drawn from the evaluated checkpoints of the runs in
+# The paper's figures: one job per figure, drawn from the evaluated checkpoints of the runs in
 # `figures.<name>` and, for Figures 2, 3, 4 and 16, from the runs' training logs. Cheap: run on the login node.
 
 
@@ -8,18 +8,18 @@ localrules:
 
 
 wildcard_constraints:
-    figure="|".join(ofig.FIGURE_NAMES),
+    figure="|".join(figures.FIGURE_NAMES),
 
 
 # A finished run's per-step training log (accuracy, reward, TRL's values, sampled rollouts), gathered from the
 # train_log.jsonl of each of its checkpoints and checked against its done file.
 rule collect_train_log:
     input:
-        done="results/runs/{run}/train_done.json",
+        done=paths.train_done("{run}"),
     output:
-        "results/runs/{run}/train_log.jsonl",
+        paths.train_log("{run}"),
     params:
-        checkpoints="results/runs/{run}/checkpoints",
+        checkpoints=paths.checkpoints_dir("{run}"),
     log:
         "logs/collect_train_log/{run}.log",
     conda:
@@ -38,13 +38,13 @@ rule plot_figure:
         unpack(figure_inputs),
     output:
         png=report(
-            "reports/figures/{figure}.png",
+            paths.figure_file("{figure}", "png"),
             caption="../report/figures.rst",
             category="Figures",
             labels={"figure": "{figure}", "format": "png"},
         ),
         pdf=report(
-            "reports/figures/{figure}.pdf",
+            paths.figure_file("{figure}", "pdf"),
             caption="../report/figures.rst",
             category="Figures",
             labels={"figure": "{figure}", "format": "pdf"},

@@ -4,11 +4,10 @@
 # Include it after the figures' functions-only file (it reads FIGURE_ARTEFACTS when that exists).
 import json
 
-from oneshot_rlvr import paper_tables as opt
+from oneshot_rlvr import paper_tables
 
 # Tables built by rule report_paper_table (Tables 1 and 3 have their own rules).
-PAPER_TABLE_NUMBERS = list(opt.TABLES)
-EVAL_DIR = oc.EVAL_DIR
+PAPER_TABLE_NUMBERS = list(paper_tables.TABLES)
 # Figure targets (target name -> output files) from the figures helpers file; empty until that is included.
 FIGURE_ARTEFACT_MAP = dict(globals().get("FIGURE_ARTEFACTS", {}))
 # Every figure file of `paper`: those of FIGURE_ARTEFACTS, and a FIGURE_FILES list if the figures file defines one.
@@ -19,29 +18,25 @@ PAPER_FIGURE_FILES = list(
 )
 
 
-def table_files(number):
-    return [f"reports/table{number}.md", f"reports/table{number}.csv"]
-
-
 def _configured(run):
     """A run the config defines or derives; rows of other runs are reported as not run."""
     try:
-        oc.evaluated_steps(config, run)
-    except oc.ConfigError:
+        configuration.evaluated_steps(config, run)
+    except configuration.ConfigError:
         return False
     return True
 
 
 def paper_table_runs(number):
-    return [run for run in opt.table_runs(int(number)) if _configured(run)]
+    return [run for run in paper_tables.table_runs(int(number)) if _configured(run)]
 
 
 def table5_train_logs():
     """The collected training logs of Table 5's runs (its "train converges" column)."""
-    return [f"results/runs/{run}/train_log.jsonl" for run, _, _ in opt.TABLE5_ROWS if _configured(run)]
+    return [paths.train_log(run) for run, _, _ in paper_tables.TABLE5_ROWS if _configured(run)]
 
 
-TABLE5_CONVERGENCE_FILES = ["reports/table5_convergence.md", "reports/table5_convergence.csv"]
+TABLE5_CONVERGENCE_FILES = paths.report_files(paths.TABLE5_CONVERGENCE_REPORT)
 
 
 def paper_table_inputs(wildcards):
@@ -49,12 +44,12 @@ def paper_table_inputs(wildcards):
 
 
 def paper_table_run_args(wildcards):
-    """--run RUN=STEP,STEP,... per run: the report reads EVAL_DIR/RUN/step<STEP>/metrics.json (command-line words,
+    """--run RUN=STEP,STEP,... per run: the report reads paths.metrics(RUN, STEP) (command-line words,
     quoted one by one in the rule)."""
     return [
         word
         for run in paper_table_runs(wildcards.number)
-        for word in ("--run", f"{run}=" + ",".join(str(step) for step in oc.evaluated_steps(config, run)))
+        for word in ("--run", f"{run}=" + ",".join(str(step) for step in configuration.evaluated_steps(config, run)))
     ]
 
 
@@ -62,7 +57,7 @@ def paper_table_hash_args(wildcards):
     return [
         word
         for run in paper_table_runs(wildcards.number)
-        for word in ("--config-hash", f"{run}={oc.run_config_hash(config, run)}")
+        for word in ("--config-hash", f"{run}={configuration.run_config_hash(config, run)}")
     ]
 
 
@@ -77,26 +72,25 @@ def artefact_entries():
     entries = [
         {
             "target": "reproduce_table1",
-            "files": table_files(1),
+            "files": paths.table_files(1),
             "inputs": _runs_text(config["report"]["table1"]["rows"]),
         },
         {
             "target": "reproduce_table2",
-            "files": table_files(2),
-            "inputs": "DSR-sub; results/selection/ranking.tsv and its history",
+            "files": paths.table_files(2),
+            "inputs": f"DSR-sub; {paths.RANKING} and its history",
         },
         {
             "target": "reproduce_table3",
-            "files": table_files(3)
-            + ["reports/figures/score_distribution.png", "reports/figures/score_distribution.pdf"],
-            "inputs": _runs_text(["base", *SWEEP]) + "; results/selection/ranking.tsv",
+            "files": paths.table_files(3) + paths.figure_files(paths.SCORE_DISTRIBUTION_FIGURE),
+            "inputs": _runs_text(["base", *SWEEP]) + f"; {paths.RANKING}",
         },
     ]
     for number in PAPER_TABLE_NUMBERS:
         entries.append(
             {
                 "target": f"reproduce_table{number}",
-                "files": table_files(number) + (TABLE5_CONVERGENCE_FILES if number == 5 else []),
+                "files": paths.table_files(number) + (TABLE5_CONVERGENCE_FILES if number == 5 else []),
                 "inputs": _runs_text(paper_table_runs(number)),
             }
         )

@@ -1,12 +1,16 @@
 # Reports: the paper's tables with our numbers beside the paper's.
 
 
+localrules:
+    report_table1,
+
+
 rule report_table1:
     input:
         table1_inputs,
     output:
-        md=report("reports/table1.md", caption="../report/table1.rst", category="Tables"),
-        csv=report("reports/table1.csv", caption="../report/table1.rst", category="Tables"),
+        md=report(paths.table_file(1, "md"), caption="../report/table1.rst", category="Tables"),
+        csv=report(paths.table_file(1, "csv"), caption="../report/table1.rst", category="Tables"),
     params:
         metrics=table1_metrics_args,
         hashes=table1_hash_args,
@@ -36,8 +40,8 @@ rule report_testbed:
     input:
         unpack(testbed_report_inputs),
     output:
-        md=report("reports/testbed.md", caption="../report/testbed.rst", category="Tables"),
-        csv=report("reports/testbed.csv", caption="../report/testbed.rst", category="Tables"),
+        md=report(paths.report_file(paths.TESTBED_REPORT, "md"), caption="../report/testbed.rst", category="Tables"),
+        csv=report(paths.report_file(paths.TESTBED_REPORT, "csv"), caption="../report/testbed.rst", category="Tables"),
     params:
         args=testbed_report_args,
     log:

@@ -1,16 +1,22 @@
 # Example selection: rank DSR-sub by a historical score, then build the duplicated training sets.
 # selection.history: released ranks the authors' acc_step_500.json; recomputed ranks the history that our own
-# full-set DSR-sub run (oc.HISTORY_RUN, trained by train_grpo) recorded at its last saved step (common.smk).
+# full-set DSR-sub run (configuration.HISTORY_RUN, trained by train_grpo) recorded at its last saved step (common.smk).
+
+
+# Cheap steps run in the main Snakemake process, never as cluster jobs.
+localrules:
+    rank_examples,
+    make_dataset,
 
 
 rule collect_history:
     input:
-        done=f"results/runs/{oc.HISTORY_RUN}/train_done.json",
+        done=paths.train_done(configuration.HISTORY_RUN),
     output:
-        RECOMPUTED_HISTORY,
+        paths.RECOMPUTED_HISTORY,
     params:
-        checkpoints=f"results/runs/{oc.HISTORY_RUN}/checkpoints",
-        step=oc.history_step(config),
+        checkpoints=paths.checkpoints_dir(configuration.HISTORY_RUN),
+        step=configuration.history_step(config),
     log:
         "logs/collect_history.log",
     conda:
@@ -28,7 +34,7 @@ rule rank_examples:
     input:
         history=ranking_history(),
     output:
-        "results/selection/ranking.tsv",
+        paths.RANKING,
     params:
         score=config["selection"]["score"],
         seed=config["selection"]["seed"],
@@ -49,7 +55,7 @@ rule make_dataset:
     input:
         unpack(make_dataset_inputs),
     output:
-        "results/datasets/{dataset}.parquet",
+        paths.dataset("{dataset}"),
     params:
         batch_size=config["selection"]["batch_size"],
         seed=config["selection"]["seed"],
@@ -70,11 +76,11 @@ rule make_dataset:
 
 rule plot_score_distribution:
     input:
-        ranking="results/selection/ranking.tsv",
+        ranking=paths.RANKING,
         history=ranking_history(),
     output:
-        png="reports/figures/score_distribution.png",
-        pdf="reports/figures/score_distribution.pdf",
+        png=paths.figure_file(paths.SCORE_DISTRIBUTION_FIGURE, "png"),
+        pdf=paths.figure_file(paths.SCORE_DISTRIBUTION_FIGURE, "pdf"),
     params:
         score=config["selection"]["score"],
         source=config["selection"]["history"],

@@ -1,15 +1,22 @@
-# The example sweep (config key sweep_examples, target sweep_1shot): every listed example set is a run of its own
-# name (oc.derived_run; no `runs:` entry needed), trained by train_grpo and evaluated by evaluate_checkpoint at
-# every saved step -- one job per run and checkpoint. Table 3 takes, per run, the checkpoint with the best MATH500
-# (its subject breakdown and MATH500) and the one with the best AIME24, beside the paper's numbers.
+# The example sweep (config key sweep_examples, target sweep_1shot in targets.smk): every listed example set is a
+# run of its own name (configuration.derived_run; no `runs:` entry needed), trained by train_grpo and evaluated at
+# every saved step by one evaluate_run job per run (evaluation.jobs: auto; the configured runs and the base model get
+# one evaluate_checkpoint job per checkpoint). The full range pi1..pi1209 at paper scale is 3,832 jobs
+# (`snakemake sweep_1shot -n --config 'sweep_examples=pi1..pi1209'`). Table 3 takes, per run, the checkpoint with
+# the best MATH500 (its subject breakdown and MATH500) and the one with the best AIME24, beside the paper's numbers.
 # The rows, inputs and config hashes come from common.smk (TABLE3_ROWS, table3_inputs).
+
+
+localrules:
+    table3_manifest,
+    report_table3,
 
 
 # ROW=PATH per metrics file: a 1209-example sweep has too many for the report's command line. printf is a shell
 # builtin, so the list never passes through exec's argument limit (Snakemake runs a long command from a script).
 rule table3_manifest:
     output:
-        TABLE3_MANIFEST,
+        paths.TABLE3_MANIFEST,
     params:
         entries=table3_manifest_entries,
     log:
@@ -28,8 +35,8 @@ rule report_table3:
     input:
         unpack(table3_inputs),
     output:
-        md=report("reports/table3.md", caption="../report/table3.rst", category="Tables"),
-        csv=report("reports/table3.csv", caption="../report/table3.rst", category="Tables"),
+        md=report(paths.table_file(3, "md"), caption="../report/table3.rst", category="Tables"),
+        csv=report(paths.table_file(3, "csv"), caption="../report/table3.rst", category="Tables"),
     params:
         ranking=ranking_arg,
         hashes=table3_hash_args,

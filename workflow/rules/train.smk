@@ -7,10 +7,10 @@ rule train_grpo:
         dataset=run_dataset,
         model=lambda wc: model_inputs(wc.run),
     output:
-        done="results/runs/{run}/train_done.json",
+        done=paths.train_done("{run}"),
     params:
         spec=training_spec_json,
-        checkpoints="results/runs/{run}/checkpoints",
+        checkpoints=paths.checkpoints_dir("{run}"),
         launcher=train_launcher,
     log:
         "logs/train_grpo/{run}.log",

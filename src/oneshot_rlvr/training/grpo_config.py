@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr import paths
 from oneshot_rlvr.training.errors import TrainingError
 
 # The policy is loaded (and trained) in this dtype on every path, whatever `training.bf16` says.
@@ -123,7 +124,7 @@ def parity_settings(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def resolved_training_config(spec: Mapping[str, Any], world_size: int = 1) -> dict[str, Any]:
     """What `show-config` prints: the TRL fields, the precision and the derived figures."""
-    kwargs = grpo_config_kwargs(spec, Path("results/runs") / spec["run"] / "checkpoints", world_size)
+    kwargs = grpo_config_kwargs(spec, Path(paths.checkpoints_dir(spec["run"])), world_size)
     return {
         "run": spec["run"],
         "dataset": spec["dataset"],
