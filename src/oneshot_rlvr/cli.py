@@ -273,9 +273,9 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
 def cmd_manifest(args: argparse.Namespace) -> None:
     from oneshot_rlvr import manifest, reporting
 
-    paths = reporting.metrics_files([Path(args.metrics)])
+    files = reporting.metrics_files([Path(args.metrics)])
     blocks = []
-    for path in paths:
+    for path in files:
         found = manifest.read_manifest(path)
         if args.json:
             blocks.append(json.dumps({"metrics_file": str(path), **found}, indent=2))
@@ -299,9 +299,9 @@ def cmd_report_testbed(args: argparse.Namespace) -> None:
     from oneshot_rlvr import reporting
     from oneshot_rlvr.testbed import report
 
-    rows = {row: reporting.metrics_files(paths) for row, paths in _pairs(args.metrics, "--metrics").items()}
-    logs = {run: paths[0] for run, paths in _pairs(args.train_log, "--train-log").items()}
-    datasets = {run: paths[0] for run, paths in _pairs(args.dataset, "--dataset").items()}
+    rows = {row: reporting.metrics_files(files) for row, files in _pairs(args.metrics, "--metrics").items()}
+    logs = {run: files[0] for run, files in _pairs(args.train_log, "--train-log").items()}
+    datasets = {run: files[0] for run, files in _pairs(args.dataset, "--dataset").items()}
     records = report.testbed_report(rows, logs, datasets, base=args.base)
     report.write_report(records, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows, {len(records)} records)")

@@ -96,10 +96,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def check_config_files(paths: Iterable[str | Path]) -> None:
+def check_config_files(files: Iterable[str | Path]) -> None:
     """Read each config file the way `load_config` does (Snakemake has read them already, with PyYAML's loader):
     a duplicated key or a YAML error stops the workflow naming the file."""
-    for path in paths:
+    for path in files:
         if Path(path).exists():
             _load_yaml_file(Path(path))
 
@@ -173,9 +173,9 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def load_config(paths: Iterable[str | Path] | None = None, overrides: Iterable[str] = ()) -> dict[str, Any]:
-    """Load config/config.yaml, then each file in `paths` merged over it, then `key.sub=value` overrides."""
-    files = [DEFAULT_CONFIG, *[Path(p) for p in (paths or [])]]
+def load_config(config_files: Iterable[str | Path] | None = None, overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """Load config/config.yaml, then each file in `config_files` merged over it, then `key.sub=value` overrides."""
+    files = [DEFAULT_CONFIG, *[Path(p) for p in (config_files or [])]]
     config: dict[str, Any] = {}
     for path in files:
         if not Path(path).exists():

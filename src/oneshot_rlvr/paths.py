@@ -12,40 +12,40 @@ RESULTS_DIR = "results"
 REPORTS_DIR = "reports"
 
 # ---- Models the workflow builds (the miniature's tiny model, the testbed's model).
-MODELS_DIR = f"{RESULTS_DIR}/models"
+_MODELS_DIR = f"{RESULTS_DIR}/models"
 
 
 def built_model(name: str) -> str:
     """The folder of a model the workflow builds itself (config `models.<key>.path` names it)."""
-    return f"{MODELS_DIR}/{name}"
+    return f"{_MODELS_DIR}/{name}"
 
 
 # ---- Example selection: the ranking of DSR-sub and the history it is computed from.
-SELECTION_DIR = f"{RESULTS_DIR}/selection"
-RANKING = f"{SELECTION_DIR}/ranking.tsv"
+_SELECTION_DIR = f"{RESULTS_DIR}/selection"
+RANKING = f"{_SELECTION_DIR}/ranking.tsv"
 # The history recorded by our own full-set DSR-sub run (selection.history: recomputed).
-RECOMPUTED_HISTORY = f"{SELECTION_DIR}/history_recomputed.json"
+RECOMPUTED_HISTORY = f"{_SELECTION_DIR}/history_recomputed.json"
 
 # ---- Training sets: one parquet file per example-set name (pi1, pi1_pi13, dsr_sub, ...).
-DATASETS_DIR = f"{RESULTS_DIR}/datasets"
+_DATASETS_DIR = f"{RESULTS_DIR}/datasets"
 
 
 def dataset(name: str) -> str:
-    return f"{DATASETS_DIR}/{name}.parquet"
+    return f"{_DATASETS_DIR}/{name}.parquet"
 
 
 # ---- Training runs: the trainer's checkpoints (outside the declared outputs, so a killed job resumes), the done
 # marker Snakemake sees, and the run's collected training log.
-RUNS_DIR = f"{RESULTS_DIR}/runs"
-TRAIN_DONE_FILE = "train_done.json"
+_RUNS_DIR = f"{RESULTS_DIR}/runs"
+_TRAIN_DONE_FILE = "train_done.json"
 
 
-def run_dir(run: str) -> str:
-    return f"{RUNS_DIR}/{run}"
+def _run_dir(run: str) -> str:
+    return f"{_RUNS_DIR}/{run}"
 
 
 def checkpoints_dir(run: str) -> str:
-    return f"{run_dir(run)}/checkpoints"
+    return f"{_run_dir(run)}/checkpoints"
 
 
 def checkpoint(run: str, step: int | str) -> str:
@@ -55,13 +55,13 @@ def checkpoint(run: str, step: int | str) -> str:
 
 def train_done(run: str) -> str:
     """The run's done marker, written when training reaches max_steps."""
-    return f"{run_dir(run)}/{TRAIN_DONE_FILE}"
+    return f"{_run_dir(run)}/{_TRAIN_DONE_FILE}"
 
 
 def run_of_train_done(path: str) -> str | None:
     """The run whose done marker `path` is, or None for any other path."""
-    prefix = f"{RUNS_DIR}/"
-    suffix = f"/{TRAIN_DONE_FILE}"
+    prefix = f"{_RUNS_DIR}/"
+    suffix = f"/{_TRAIN_DONE_FILE}"
     if not (path.startswith(prefix) and path.endswith(suffix)):
         return None
     run = path[len(prefix) : -len(suffix)]
@@ -70,7 +70,7 @@ def run_of_train_done(path: str) -> str | None:
 
 def train_log(run: str) -> str:
     """The run's per-step training log, gathered from its checkpoints (figures, Table 5's convergence column)."""
-    return f"{run_dir(run)}/train_log.jsonl"
+    return f"{_run_dir(run)}/train_log.jsonl"
 
 
 # ---- Evaluation: results/eval/<run>/step<step>/ per evaluated checkpoint (per-benchmark responses and metrics,
@@ -115,17 +115,17 @@ def report_files(name: str) -> list[str]:
     return [report_file(name, "md"), report_file(name, "csv")]
 
 
-def table_name(number: int | str) -> str:
+def _table_name(number: int | str) -> str:
     """The report name of the paper's Table <number> (`{number}` for the rule's pattern)."""
     return f"table{number}"
 
 
 def table_file(number: int | str, extension: str) -> str:
-    return report_file(table_name(number), extension)
+    return report_file(_table_name(number), extension)
 
 
 def table_files(number: int | str) -> list[str]:
-    return report_files(table_name(number))
+    return report_files(_table_name(number))
 
 
 # Table 5's "train converges" column, computed from the training logs of its runs.

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from oneshot_rlvr import config as oc
+from oneshot_rlvr import paths
 from oneshot_rlvr.training import resolved_training_config
 
 
@@ -168,7 +169,7 @@ def test_evaluation_jobs_auto_gives_example_set_runs_one_job_per_run():
     # configured runs (Table 1's pi1 included) and the base models: one job per checkpoint
     for run in ("base", "pi1", "pi13", "dsr_sub", "qwen7b_base"):
         assert oc.evaluation_jobs(config, run) == "checkpoint"
-    assert oc.evaluation_targets(config, "pi1") == [oc.step_metrics_path("pi1", step) for step in range(20, 2001, 20)]
+    assert oc.evaluation_targets(config, "pi1") == [paths.metrics("pi1", step) for step in range(20, 2001, 20)]
     assert oc.evaluation_targets(config, "base") == ["results/eval/base/step0/metrics.json"]
     # runs without an entry (sweep examples, unions, ranges, the history run): one job for the run
     for run in ("pi2", "pi1209", "pi1_to_pi16", oc.HISTORY_RUN):
