@@ -11,9 +11,7 @@ from pathlib import PurePosixPath
 from snakemake.utils import validate
 
 from oneshot_rlvr import config as configuration
-from oneshot_rlvr import console
-from oneshot_rlvr import data, paths
-from oneshot_rlvr import selection
+from oneshot_rlvr import console, data, paths, selection
 from oneshot_rlvr.testbed import files as testbed_files
 from oneshot_rlvr.training import bad_input
 
@@ -32,8 +30,8 @@ BASE = configuration.BASE_RUN
 
 
 wildcard_constraints:
-    # configured runs, and the derived ones (configuration.derived_run): the history run and one run per example
-    # set name
+    # configured runs, and the derived ones (configuration.derived_run): the history run and one run per
+    # example-set name
     run="|".join(
         [
             *(re.escape(name) for name in [BASE, *RUNS, configuration.HISTORY_RUN]),
