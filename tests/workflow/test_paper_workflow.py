@@ -152,15 +152,15 @@ def check_every_table(workdir: Path, config: dict) -> None:
 
 
 def test_paper_takes_the_figures_of_the_figures_files(tmp_path):
-    """The figures' functions-only file defines FIGURE_ARTEFACTS before paper_inputs.smk is included: `paper` and
-    reports/README.md then cover those figures too (the wiring of the figures branch)."""
+    """A figure that the figures' functions-only files add to FIGURE_ARTEFACTS before paper_inputs.smk is included:
+    `paper` and reports/README.md then cover it too (the wiring of the figures branch)."""
     workdir = copy_workflow(tmp_path / "wf")
     (workdir / "workflow" / "rules" / "fake_figures.smk").write_text(
-        'FIGURE_ARTEFACTS = {"figure1": ["reports/figures/figure1.png", "reports/figures/figure1.pdf"]}\n\n\n'
-        "rule fake_figure1:\n"
+        'FIGURE_ARTEFACTS["fake_figure"] = ["reports/figures/fake.png", "reports/figures/fake.pdf"]\n\n\n'
+        "rule fake_figure:\n"
         "    output:\n"
-        '        "reports/figures/figure1.png",\n'
-        '        "reports/figures/figure1.pdf",\n'
+        '        "reports/figures/fake.png",\n'
+        '        "reports/figures/fake.pdf",\n'
         "    shell:\n"
         '        "touch {output}"\n'
     )
@@ -170,6 +170,6 @@ def test_paper_takes_the_figures_of_the_figures_files(tmp_path):
         snakefile.replace(include, 'include: "workflow/rules/fake_figures.smk"\n' + include)
     )
     result = snakemake(workdir, "paper", "-n", "--cores", "2", "--configfile", "config/tiny.yaml")
-    assert "rule fake_figure1:" in result.stdout and "reports/figures/figure1.pdf" in result.stdout
+    assert "rule fake_figure:" in result.stdout and "reports/figures/fake.pdf" in result.stdout
     readme_job = result.stdout.split("rule reports_readme:")[1].split("\n[")[0]
-    assert "reports/figures/figure1.png" in readme_job and "reports/table20.csv" in readme_job
+    assert "reports/figures/fake.png" in readme_job and "reports/table20.csv" in readme_job
