@@ -4,7 +4,6 @@
 
 
 localrules:
-    all,
     reproduce_table1,
     reproduce_table2,
     reproduce_table3,
@@ -178,9 +177,3 @@ rule paper:
         TABLE5_CONVERGENCE_FILES,
         PAPER_FIGURE_FILES,
         paths.REPORTS_INDEX,
-
-
-rule all:
-    default_target: True
-    input:
-        rules.reproduce_table1.input,
