@@ -21,6 +21,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/figure_inputs.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/html.smk"
 # The paper's other tables and reports/README.md (after the figures' helpers, whose files `paper` lists).
 include: "workflow/rules/paper_inputs.smk"
 include: "workflow/rules/paper.smk"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr import paths
+from oneshot_rlvr import paths, table_html
 from oneshot_rlvr.reporting import SCALES
 
 
@@ -444,6 +444,12 @@ def cmd_reports_readme(args: argparse.Namespace) -> None:
     print(f"wrote {args.out} ({len(entries)} artefacts)")
 
 
+def cmd_table_html(args: argparse.Namespace) -> None:
+    source = Path(args.md or args.csv)
+    rows = table_html.write_page(source, Path(args.out), args.title)
+    print(f"wrote {args.out} ({rows} table rows from {source})")
+
+
 def add_table_outputs(parser: argparse.ArgumentParser) -> None:
     """The options every table report shares: the scale its title states and the Markdown and CSV outputs."""
     parser.add_argument("--scale", default="paper", choices=list(SCALES), help="stated in the title")
@@ -693,6 +699,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--scale", default="paper", choices=list(SCALES), help="stated in the README")
     p.add_argument("--out", required=True, help="the README to write")
+
+    p = _command(sub, "table-html", "render a table's Markdown (or CSV) as a standalone HTML page for the report",
+                 cmd_table_html, " The page keeps the Markdown's notes as paragraphs and loads nothing from "
+                 "elsewhere; the Snakemake report shows it in a frame (a .md or .csv it only offers to "
+                 "download).")  # fmt: skip
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--md", help="the table's Markdown (reports/<table>.md)")
+    source.add_argument("--csv", help="the table's CSV, for a table without Markdown (header row first)")
+    p.add_argument("--title", help="the page title (default: the Markdown's first heading, or the CSV's name)")
+    p.add_argument("--out", required=True, help=f"the HTML page to write ({paths.REPORT_PAGES_DIR}/<table>.html)")
     return parser
 
 

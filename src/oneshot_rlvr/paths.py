@@ -104,6 +104,8 @@ TABLE3_MANIFEST = f"{RESULTS_DIR}/sweep/table3_metrics.txt"
 # ---- Reports: the paper's tables (Markdown and CSV), figures (PNG and PDF), the testbed's report, the index.
 FIGURES_DIR = f"{REPORTS_DIR}/figures"
 REPORTS_INDEX = f"{REPORTS_DIR}/README.md"
+# A table's page for the Snakemake HTML report (which shows .html in a frame, but offers .md and .csv to download).
+REPORT_PAGES_DIR = f"{REPORTS_DIR}/html"
 
 
 def report_file(name: str, extension: str) -> str:
@@ -111,8 +113,18 @@ def report_file(name: str, extension: str) -> str:
     return f"{REPORTS_DIR}/{name}.{extension}"
 
 
+def report_page(name: str) -> str:
+    """reports/html/<name>.html: the page of reports/<name>.md in the HTML report (rule table_html)."""
+    return f"{REPORT_PAGES_DIR}/{name}.html"
+
+
+# The index's page (reports/README.md is no table of the paper; `paper` shows it in the report too).
+REPORTS_INDEX_PAGE = report_page("README")
+
+
 def report_files(name: str) -> list[str]:
-    return [report_file(name, "md"), report_file(name, "csv")]
+    """What a target of a tabular report makes: its Markdown, its CSV and its page for the HTML report."""
+    return [report_file(name, "md"), report_file(name, "csv"), report_page(name)]
 
 
 def _table_name(number: int | str) -> str:

@@ -59,6 +59,7 @@ def test_no_rule_file_spells_a_results_or_reports_path():
         (paths.run_index, {"run": "pi2"}),
         (paths.table_file, {"number": 16, "extension": "csv"}),
         (paths.report_file, {"name": "testbed", "extension": "md"}),
+        (paths.report_page, {"name": "table5_convergence"}),
         (paths.figure_file, {"name": "figure3", "extension": "pdf"}),
     ],
 )
@@ -69,7 +70,7 @@ def test_a_pattern_filled_in_is_the_path_of_its_values(family, values):
     fixed = {name: value for name, value in values.items() if name not in wildcards}
     pattern = family(**{name: f"{{{name}}}" for name in wildcards}, **fixed)
     assert pattern.format(**values) == family(**values)
-    reports = (paths.table_file, paths.report_file, paths.figure_file)
+    reports = (paths.table_file, paths.report_file, paths.report_page, paths.figure_file)
     under = paths.REPORTS_DIR if family in reports else paths.RESULTS_DIR
     assert family(**values).startswith(f"{under}/")
     assert set(inspect.signature(family).parameters) >= set(values)

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from snakemake.utils import validate
 
 from oneshot_rlvr import config as configuration
-from oneshot_rlvr import console, data, paths, selection
+from oneshot_rlvr import console, data, paths, report_layout, selection
 from oneshot_rlvr.testbed import files as testbed_files
 from oneshot_rlvr.training import bad_input
 

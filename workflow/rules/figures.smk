@@ -40,14 +40,14 @@ rule plot_figure:
         png=report(
             paths.figure_file("{figure}", "png"),
             caption="../report/figures.rst",
-            category="Figures",
-            labels={"figure": "{figure}", "format": "png"},
+            category=report_layout.FIGURES,
+            labels=report_layout.labels("figure", report_layout.PNG),
         ),
         pdf=report(
             paths.figure_file("{figure}", "pdf"),
             caption="../report/figures.rst",
-            category="Figures",
-            labels={"figure": "{figure}", "format": "pdf"},
+            category=report_layout.FIGURES,
+            labels=report_layout.labels("figure", report_layout.PDF),
         ),
     params:
         spec=figure_spec_json,

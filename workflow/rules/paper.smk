@@ -15,8 +15,18 @@ rule report_paper_table:
     input:
         paper_table_inputs,
     output:
-        md=report(paths.table_file("{number}", "md"), caption="../report/paper_table.rst", category="Tables"),
-        csv=report(paths.table_file("{number}", "csv"), caption="../report/paper_table.rst", category="Tables"),
+        md=report(
+            paths.table_file("{number}", "md"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
+        ),
+        csv=report(
+            paths.table_file("{number}", "csv"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.CSV),
+        ),
     wildcard_constraints:
         number="|".join(str(number) for number in PAPER_TABLE_NUMBERS),
     params:
@@ -47,8 +57,18 @@ rule report_example_cards:
         ranking=paths.RANKING,
         history=ranking_history(),
     output:
-        md=report(paths.table_file(2, "md"), caption="../report/table2.rst", category="Tables"),
-        csv=report(paths.table_file(2, "csv"), caption="../report/table2.rst", category="Tables"),
+        md=report(
+            paths.table_file(2, "md"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
+        ),
+        csv=report(
+            paths.table_file(2, "csv"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.CSV),
+        ),
     params:
         data_dir=data_dir_param,
         score=config["selection"]["score"],
@@ -74,13 +94,15 @@ rule report_table5_convergence:
     output:
         md=report(
             paths.report_file(paths.TABLE5_CONVERGENCE_REPORT, "md"),
-            caption="../report/table5_convergence.rst",
-            category="Tables",
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
         ),
         csv=report(
             paths.report_file(paths.TABLE5_CONVERGENCE_REPORT, "csv"),
-            caption="../report/table5_convergence.rst",
-            category="Tables",
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.CSV),
         ),
     params:
         logs=lambda wildcards, input: [word for path in input.logs for word in ("--log", path)],
@@ -103,7 +125,12 @@ rule reports_readme:
     input:
         artefact_files(),
     output:
-        report(paths.REPORTS_INDEX, caption="../report/reports_readme.rst", category="Index"),
+        report(
+            paths.REPORTS_INDEX,
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
+        ),
     params:
         artefacts=artefacts_json(),
         scale=config["report"]["scale"],

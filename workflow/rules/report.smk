@@ -9,8 +9,18 @@ rule report_table1:
     input:
         table1_inputs,
     output:
-        md=report(paths.table_file(1, "md"), caption="../report/table1.rst", category="Tables"),
-        csv=report(paths.table_file(1, "csv"), caption="../report/table1.rst", category="Tables"),
+        md=report(
+            paths.table_file(1, "md"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
+        ),
+        csv=report(
+            paths.table_file(1, "csv"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.CSV),
+        ),
     params:
         metrics=table1_metrics_args,
         hashes=table1_hash_args,
@@ -40,8 +50,18 @@ rule report_testbed:
     input:
         unpack(testbed_report_inputs),
     output:
-        md=report(paths.report_file(paths.TESTBED_REPORT, "md"), caption="../report/testbed.rst", category="Tables"),
-        csv=report(paths.report_file(paths.TESTBED_REPORT, "csv"), caption="../report/testbed.rst", category="Tables"),
+        md=report(
+            paths.report_file(paths.TESTBED_REPORT, "md"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
+        ),
+        csv=report(
+            paths.report_file(paths.TESTBED_REPORT, "csv"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.CSV),
+        ),
     params:
         args=testbed_report_args,
     log:

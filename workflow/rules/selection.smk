@@ -79,8 +79,18 @@ rule plot_score_distribution:
         ranking=paths.RANKING,
         history=ranking_history(),
     output:
-        png=paths.figure_file(paths.SCORE_DISTRIBUTION_FIGURE, "png"),
-        pdf=paths.figure_file(paths.SCORE_DISTRIBUTION_FIGURE, "pdf"),
+        png=report(
+            paths.figure_file(paths.SCORE_DISTRIBUTION_FIGURE, "png"),
+            caption="../report/score_distribution.rst",
+            category=report_layout.FIGURES,
+            labels=report_layout.labels("figure", report_layout.PNG),
+        ),
+        pdf=report(
+            paths.figure_file(paths.SCORE_DISTRIBUTION_FIGURE, "pdf"),
+            caption="../report/score_distribution.rst",
+            category=report_layout.FIGURES,
+            labels=report_layout.labels("figure", report_layout.PDF),
+        ),
     params:
         score=config["selection"]["score"],
         source=config["selection"]["history"],

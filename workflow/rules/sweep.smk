@@ -35,8 +35,18 @@ rule report_table3:
     input:
         unpack(table3_inputs),
     output:
-        md=report(paths.table_file(3, "md"), caption="../report/table3.rst", category="Tables"),
-        csv=report(paths.table_file(3, "csv"), caption="../report/table3.rst", category="Tables"),
+        md=report(
+            paths.table_file(3, "md"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.MARKDOWN),
+        ),
+        csv=report(
+            paths.table_file(3, "csv"),
+            caption="../report/table.rst",
+            category=report_layout.TABLE_FILES,
+            labels=report_layout.labels("table", report_layout.CSV),
+        ),
     params:
         ranking=ranking_arg,
         hashes=table3_hash_args,

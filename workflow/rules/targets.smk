@@ -177,3 +177,4 @@ rule paper:
         TABLE5_CONVERGENCE_FILES,
         PAPER_FIGURE_FILES,
         paths.REPORTS_INDEX,
+        paths.REPORTS_INDEX_PAGE,
