@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr import paths, table_html
-from oneshot_rlvr.reporting import SCALES
+from oneshot_rlvr.tables.format import SCALES
 
 
 def _spec_from(args: argparse.Namespace, kind: str) -> dict[str, Any]:
@@ -244,6 +244,17 @@ def cmd_show_config(args: argparse.Namespace) -> None:
     print(json.dumps(resolved_training_config(spec, args.world_size), indent=2))
 
 
+def seed_lists(items: list[str]) -> dict[str, list[int]]:
+    """`--seeds ROW=S1,S2,...` options as row -> seeds (a row run with several seeds)."""
+    seeds = {}
+    for row, listed in key_value_pairs(items, "--seeds").items():
+        try:
+            seeds[row] = [non_negative_int(seed) for seed in listed.split(",")]
+        except argparse.ArgumentTypeError:
+            raise ValueError(f"--seeds {row}={listed}: comma-separated integers, each 0 or more") from None
+    return seeds
+
+
 def cmd_report_table1(args: argparse.Namespace) -> None:
     from oneshot_rlvr import comparison, reporting
 
@@ -255,12 +266,7 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
         rows.setdefault(row, []).extend(reporting.metrics_files([Path(path)]))
     hashes = key_value_pairs(args.config_hash, "--config-hash")
     bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
-    seeds = {}
-    for row, listed in key_value_pairs(args.seeds, "--seeds").items():
-        try:
-            seeds[row] = [non_negative_int(seed) for seed in listed.split(",")]
-        except argparse.ArgumentTypeError:
-            raise ValueError(f"--seeds {row}={listed}: comma-separated integers, each 0 or more") from None
+    seeds = seed_lists(args.seeds)
     averaged = args.averaged or list(reporting.MATH_BENCHMARKS)
     extra = args.extra if args.averaged else list(reporting.ARC_BENCHMARKS)
     records = reporting.table1(
@@ -373,7 +379,9 @@ def cmd_report_table3(args: argparse.Namespace) -> None:
         except selection.SelectionError:
             continue  # a run that is not named after its example set (e.g. dsr_sub_format_reward)
     hashes = key_value_pairs(args.config_hash, "--config-hash")
-    records = reporting.table3(rows, args.model, args.scale, sizes, examples, hashes)
+    records = reporting.table3(
+        rows, args.model, args.scale, sizes, examples, hashes, args.grader, seed_lists(args.seeds)
+    )
     reporting.write_table3(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
@@ -431,7 +439,8 @@ def cmd_report_table(args: argparse.Namespace) -> None:
         runs[run] = [Path(paths.metrics(run, step, args.eval_dir)) for step in numbers]
     hashes = key_value_pairs(args.config_hash, "--config-hash")
     bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
-    records = paper_tables.build_table(args.table, runs, args.scale, hashes, args.grader, bootstrap)
+    seeds = seed_lists(args.seeds)
+    records = paper_tables.build_table(args.table, runs, args.scale, hashes, args.grader, bootstrap, seeds)
     paper_tables.write_table(records, args.table, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} (table {args.table}, {len(runs)} runs)")
 
@@ -679,6 +688,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ranking", help="ranking.tsv, to list the DSR-sub indices of each row")
     p.add_argument("--config-hash", action="append", default=[], metavar="ROW=HASH", help="a row's config hash")
     p.add_argument("--model", default="Qwen2.5-Math-1.5B", help="model named in the title")
+    add_comparison_options(p)
+    p.add_argument("--seeds", action="append", default=[], metavar="ROW=S1,S2", help="a row run with several seeds")
     add_table_outputs(p)
 
     numbers = [str(number) for number in paper_tables.TABLES]
@@ -690,6 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")
     p.add_argument("--config-hash", action="append", default=[], metavar="RUN=HASH", help="a run's config hash")
     add_comparison_options(p)
+    p.add_argument("--seeds", action="append", default=[], metavar="RUN=S1,S2", help="a run with several seeds")
     add_table_outputs(p)
 
     p = _command(sub, "reports-readme", "write reports/README.md: every artefact, its files and inputs",

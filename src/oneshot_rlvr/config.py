@@ -331,6 +331,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
         model = spec.get("model", config["base_model"])
         if model not in config["models"]:
             raise ConfigError(f"invalid config key 'runs.{run}.model': {model!r} is not a key of 'models'")
+        if "checkpoints_of" in spec:
+            _validate_checkpoints_of(config, run, spec)
+            continue
         if "dataset" not in spec and "model" not in spec and "icl" not in spec:
             raise ConfigError(
                 f"invalid config key 'runs.{run}': a run needs a 'dataset' (trained) or, evaluated only, "
@@ -351,6 +354,30 @@ def validate_config(config: Mapping[str, Any]) -> None:
                 if name in config["runs"]:
                     raise ConfigError(f"invalid config key 'runs.{name}': the name of seed {seed} of run {run!r}")
     _validate_data_source(config)
+
+
+def _validate_checkpoints_of(config: Mapping[str, Any], run: str, spec: Mapping[str, Any]) -> None:
+    """A run that evaluates another run's checkpoints names a trained configured run of one seed and the same model,
+    and has nothing of its own but `evaluation` (and `model`)."""
+    parent = spec["checkpoints_of"]
+    key = f"invalid config key 'runs.{run}.checkpoints_of'"
+    if parent not in config["runs"] or "dataset" not in config["runs"][parent]:
+        raise ConfigError(f"{key}: {parent!r} is not a trained run of 'runs'")
+    if "checkpoints_of" in config["runs"][parent] or len(run_seeds(config, parent)) > 1:
+        raise ConfigError(f"{key}: {parent!r} evaluates another run's checkpoints or has several seeds")
+    extra = sorted(set(spec) - {"checkpoints_of", "evaluation", "model"})
+    if extra:
+        raise ConfigError(f"{key}: a run evaluating {parent!r}'s checkpoints trains nothing; remove {extra}")
+    if spec.get("model", model_key(config, parent)) != model_key(config, parent):
+        raise ConfigError(f"invalid config key 'runs.{run}.model': {parent!r}'s checkpoints are of another model")
+
+
+def checkpoints_of(config: Mapping[str, Any], run: str) -> str | None:
+    """The trained run whose checkpoints `run` evaluates (`runs.<name>.checkpoints_of`: a second evaluation setting
+    of the same checkpoints, e.g. Table 12's 32k evaluation), or None."""
+    if run == BASE_RUN or run not in config["runs"]:
+        return None
+    return config["runs"][run].get("checkpoints_of")
 
 
 def _validate_data_source(config: Mapping[str, Any]) -> None:
@@ -458,6 +485,9 @@ def _require_run(config: Mapping[str, Any], run: str) -> Mapping[str, Any]:
             return derived
         known = ", ".join(config["runs"])
         raise ConfigError(f"unknown run {run!r} (config key 'runs'); known runs: {known}")
+    parent = config["runs"][run].get("checkpoints_of")
+    if parent is not None:  # the trained run's entry (its dataset, model, training), with this run's evaluation
+        return {**_require_run(config, parent), "evaluation": config["runs"][run].get("evaluation", {})}
     seeds = run_seeds(config, run)
     return _with_seed(config["runs"][run], seeds[0]) if seeds else config["runs"][run]
 
@@ -538,8 +568,10 @@ def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
 def keeps_checkpoints(config: Mapping[str, Any], run: str) -> bool:
     """`training.keep_checkpoints` of a trained run (model and run overrides applied); evaluation-only runs
     have no checkpoints to delete."""
-    if is_evaluation_only(config, run):
-        return True
+    if is_evaluation_only(config, run) or checkpoints_of(config, run) is not None:
+        return True  # evaluation-only runs have no checkpoints; a second evaluation never deletes another's
+    if any(entry.get("checkpoints_of") == run for entry in config["runs"].values()):
+        return True  # another run evaluates these checkpoints too
     run_cfg = _require_run(config, run)
     model_overrides = config["models"][model_key(config, run)].get("training", {})
     merged = deep_merge(deep_merge(config["training"], model_overrides), run_cfg.get("training", {}))
@@ -570,12 +602,15 @@ def evaluated_steps(config: Mapping[str, Any], run: str) -> list[int]:
 
 def evaluation_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
     """The evaluation settings for one run's checkpoints: `evaluation` with the `evaluation` block of the run's
-    model merged over it (e.g. R1-Distill's sampling protocol), and the prompt template from that model."""
+    model merged over it (e.g. R1-Distill's sampling protocol), then the run's own `evaluation` block, and the
+    prompt template from that model."""
     key = model_key(config, run)
     # `steps` and `jobs` say which checkpoints and how they are scheduled, not how one is evaluated: keeping them
     # out keeps the spec (and every finished benchmark's fingerprint) unchanged when they change.
     spec = {name: value for name, value in config["evaluation"].items() if name not in ("steps", "jobs")}
     spec = deep_merge(spec, config["models"][key].get("evaluation", {}))
+    if run != BASE_RUN:  # the run's own evaluation settings (e.g. Table 7's fp32, Table 12's 32k) last
+        spec = deep_merge(spec, _require_run(config, run).get("evaluation", {}))
     spec["model"] = model_spec(config, key)
     icl = icl_demonstrations(config, run)
     if icl is not None:  # only ICL runs carry the key, so other runs' fingerprints are unchanged

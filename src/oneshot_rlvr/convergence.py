@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr.io import atomic_write_text
-from oneshot_rlvr.paper_tables import Q15, TABLE5_ROWS, paper_rows
+from oneshot_rlvr.tables.paper_rows_analyses import TABLE5_ROWS
+from oneshot_rlvr.tables.registry import paper_rows
+from oneshot_rlvr.tables.rows import Q15
 
 CONVERGED_ACCURACY = 0.9
 WINDOW_FRACTION = 0.1

@@ -302,7 +302,7 @@ def cut_at_stop(text: str, stops: Sequence[str]) -> str:
 class TransformersGenerator:
     """Batched generation with transformers (left padding); greedy at temperature 0, else seeded sampling."""
 
-    def __init__(self, model_path: str, batch_size: int, stop_strings: Sequence[str]):
+    def __init__(self, model_path: str, batch_size: int, stop_strings: Sequence[str], dtype: str = "auto"):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -312,8 +312,9 @@ class TransformersGenerator:
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        dtype = "auto" if self.device == "cuda" else torch.float32
-        self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype).to(self.device).eval()
+        # `evaluation.dtype`: auto = the checkpoint's own dtype on a GPU, float32 on the CPU
+        loaded = getattr(torch, dtype) if dtype != "auto" else ("auto" if self.device == "cuda" else torch.float32)
+        self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=loaded).to(self.device).eval()
         self.batch_size = batch_size
         self.chunk_size = batch_size  # evaluate_checkpoint saves the responses after every batch
         self.stop_ids = stop_token_ids(self.tokenizer, self.model.generation_config, stop_strings)
@@ -362,6 +363,7 @@ class VLLMGenerator:
         seed: int,
         stop_strings: Sequence[str],
         max_model_len: int | None = None,
+        dtype: str = "auto",
     ):
         try:
             import vllm
@@ -376,6 +378,7 @@ class VLLMGenerator:
             seed=seed,
             max_model_len=max_model_len,
             trust_remote_code=True,
+            dtype=dtype,  # `evaluation.dtype` (auto: the checkpoint's config.json torch_dtype)
         )
         self.tokenizer = self.llm.get_tokenizer()
         self.stop_strings = list(stop_strings)
@@ -812,6 +815,11 @@ def _fingerprint(model_path: str, spec: Mapping[str, Any], benchmark: str) -> st
 def _make_generator(model_path: str, spec: Mapping[str, Any], stops: Sequence[str]):
     if spec["backend"] == "vllm":
         return VLLMGenerator(
-            model_path, tensor_parallel_size(spec), int(spec["seed"]), stops, spec.get("max_model_len")
+            model_path,
+            tensor_parallel_size(spec),
+            int(spec["seed"]),
+            stops,
+            spec.get("max_model_len"),
+            spec.get("dtype", "auto"),
         )
-    return TransformersGenerator(model_path, int(spec["batch_size"]), stops)
+    return TransformersGenerator(model_path, int(spec["batch_size"]), stops, spec.get("dtype", "auto"))

@@ -36,7 +36,11 @@ def suite_narrowing() -> dict[str, Any]:
     """config/suite.yaml: what the suite's miniature changes beyond config/test.yaml (see the module docstring)."""
     tiny = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
     table1 = set(tiny["report"]["table1"]["rows"])
-    one_step_runs = [run for run in tiny["runs"] if run not in table1 and not oc.is_evaluation_only(tiny, run)]
+    one_step_runs = [
+        run
+        for run in tiny["runs"]
+        if run not in table1 and not oc.is_evaluation_only(tiny, run) and not oc.checkpoints_of(tiny, run)
+    ]
     return {
         "models": {
             key: ONE_STEP for key in ("qwen2.5-math-7b", "llama-3.2-3b-instruct", "deepseek-r1-distill-qwen-1.5b")

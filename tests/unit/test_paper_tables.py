@@ -263,8 +263,8 @@ def test_report_table_cli_writes_both_files_and_refuses_bad_input(tmp_path):
     assert bad.returncode == 2 and "RUN=STEP" in bad.stderr
     missing = subprocess.run([*args, "--run", "pi1_simplified=4"], capture_output=True, text=True)
     assert missing.returncode == 2 and "step4/metrics.json does not exist" in missing.stderr
-    unknown = subprocess.run([*args[:3], "7", *args[4:]], capture_output=True, text=True)
-    assert unknown.returncode == 2 and "--table: invalid choice: 7" in unknown.stderr
+    unknown = subprocess.run([*args[:3], "8", *args[4:]], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "--table: invalid choice: 8" in unknown.stderr
 
 
 def test_reports_readme_lists_artefacts(tmp_path):

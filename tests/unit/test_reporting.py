@@ -103,7 +103,8 @@ def test_table1_with_another_benchmark_set(tmp_path):
     assert pi1["avg"]["step"] == 5 and pi1["avg"]["ours"] == 60.0 and pi1["avg"]["paper"] is None
     assert pi1["avg"]["selection"] == "best 4-benchmark average"
     text = reporting.table1_markdown(records, "testbed model", "testbed")
-    assert "TESTBED" in text and "| RL dataset | step | add3 | add4 | addsub | muladd | Avg | config |" in text
-    row = next(line for line in text.splitlines() if line.startswith("| pi1 |"))  # the first table's
-    assert row.startswith("| pi1 | 5 | 50.0") and "60.0" in row and "(" not in row  # no paper numbers
+    header = "| RL dataset | Size | run | step | add3 | add4 | addsub | muladd | Avg | config |"
+    assert "TESTBED" in text and header in text
+    row = next(line for line in text.splitlines() if line.startswith("| {π1} |"))  # the first table's
+    assert row.startswith("| {π1} | 1 | pi1 | 5 | 50.0") and "60.0" in row and "(" not in row  # no paper numbers
     assert "Decoding: greedy for add3, add4, addsub, muladd." in text

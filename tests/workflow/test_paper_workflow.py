@@ -17,6 +17,9 @@ from helpers.workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import figures, icl_examples, paper_tables
+from oneshot_rlvr.tables import table15
+from oneshot_rlvr.tables.paper_rows_models import DEEPSCALER_NOT_RUN
+from oneshot_rlvr.tables.rows import PPO_NOT_RUN
 
 # ----------------------------------------------------------------------------------------------------------
 # The DAG: `paper` at paper scale (dry run), every table in the miniature (end to end)
@@ -41,7 +44,8 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     figure_runs = {run for spec in config["figures"].values() for run in [*spec["runs"], spec.get("base")] if run}
     wanted = {run for n in paper_tables.TABLES for run in paper_tables.table_runs(n)} | figure_runs
     trained = wanted | set(config["report"]["table1"]["rows"]) | set(oc.sweep_runs(config))
-    trained = {run for run in trained if not oc.is_evaluation_only(config, run)}
+    # (runs that evaluate another run's checkpoints, Table 12's r1distill_*_eval32k, train nothing)
+    trained = {run for run in trained if not oc.is_evaluation_only(config, run) and not oc.checkpoints_of(config, run)}
     assert counts["train_grpo"] == len(trained)
     evaluated = wanted | trained | {"base"}
     # evaluation.jobs: auto -- configured runs one job per checkpoint, example-set runs (pi11, pi16, the sweep's
@@ -72,7 +76,7 @@ def _expected(metrics: dict, table: int, column: str, row: str | None = None) ->
     if column == "best_avg_step":
         return float(metrics["step"])
     if column == "avg":
-        columns = [c for c in spec.columns if c not in ("avg", "best_avg_step")]
+        columns = spec.averaged or [c for c in spec.columns if c not in ("avg", "best_avg_step")]
         values = [_expected(metrics, table, c, row) for c in columns]
         return None if None in values else sum(values) / len(values)
     bench = metrics["benchmarks"][column]
@@ -132,9 +136,12 @@ def check_every_table(workdir: Path, config: dict) -> None:
     for number, spec in paper_tables.TABLES.items():
         records = list(csv.DictReader((workdir / "reports" / f"table{number}.csv").open()))
         assert [r["row"] for r in records[:: len(spec.columns)]] == [row.key for row in spec.rows], number
+        if number == 15:  # its own layout: checked by check_table15
+            check_table15(workdir, records)
+            continue
         for record in records:
-            if not record["metrics_file"]:  # only the PPO rows are not run
-                assert record["note"] == paper_tables.PPO_NOT_RUN and record["ours"] == "", record
+            if not record["metrics_file"]:  # only the PPO rows and Table 12's DeepScaleR rows are not run
+                assert record["note"] in (PPO_NOT_RUN, DEEPSCALER_NOT_RUN) and record["ours"] == "", record
                 continue
             metrics = json.loads((workdir / record["metrics_file"]).read_text())
             assert metrics["run"] == record["run"] and str(metrics["step"]) == record["step"]
@@ -149,6 +156,19 @@ def check_every_table(workdir: Path, config: dict) -> None:
     prompt = json.loads((workdir / "results/eval/icl_qwen4/step0/math500.jsonl").read_text().splitlines()[0])["prompt"]
     qwen4 = icl_examples.load_demonstrations_set(workdir / config["data_dir"] / icl_examples.RELPATH, "math", 4)
     assert all(question in prompt for question, _ in qwen4)
+
+
+def check_table15(workdir: Path, records: list[dict]) -> None:
+    """Table 15: the boxed share and both accuracies of the MATH500 responses of the checkpoint each row names."""
+    for record in records:
+        if record["column"].startswith("judge"):
+            assert record["ours"] == "" and record["note"] == table15.JUDGE_NOT_RUN, record
+            continue
+        metrics = json.loads((workdir / record["metrics_file"]).read_text())
+        bench = metrics["benchmarks"]["math500"]
+        expected = {"boxed": bench["boxed_rate"], "graded": bench["accuracy"],
+                    "any_format": bench["accuracy_by_grader"]["qwen_eval"]}[record["column"]]  # fmt: skip
+        assert float(record["ours"]) == round(expected, 1) and str(metrics["step"]) == record["step"], record
 
 
 def test_paper_takes_the_figures_of_the_figures_files(tmp_path):
@@ -173,3 +193,44 @@ def test_paper_takes_the_figures_of_the_figures_files(tmp_path):
     assert "rule fake_figure:" in result.stdout and "reports/figures/fake.pdf" in result.stdout
     readme_job = result.stdout.split("rule reports_readme:")[1].split("\n[")[0]
     assert "reports/figures/fake.png" in readme_job and "reports/table20.csv" in readme_job
+
+
+NEW_TABLE_NUMBERS = (6, 7, 10, 11, 12, 15)
+
+
+def test_new_table_targets_plan_from_their_runs(tmp_path):
+    """Tables 6, 7, 10, 11, 12 and 15 plan (one dry run of the miniature naming every target; the paper-scale DAG
+    is test_paper_dry_run_...'s): each report job, Table 12's 32k evaluations reading the 8k runs' checkpoints
+    (nothing trained for them), Table 7's fp32 evaluations."""
+    workdir = copy_workflow(tmp_path / "wf")
+    targets = [f"reproduce_table{number}" for number in NEW_TABLE_NUMBERS]
+    result = snakemake(workdir, *targets, "-n", "-p", "--cores", "2", "--configfile", "config/tiny.yaml")
+    counts = job_counts(result.stdout)
+    assert counts["report_paper_table"] == len(NEW_TABLE_NUMBERS)
+    for number in NEW_TABLE_NUMBERS:
+        assert f"reports/table{number}.md" in result.stdout, number
+    jobs = result.stdout.split("\n[")
+    eval32k = [job for job in jobs if "results/eval/r1distill_pi1_eval32k/step2/metrics.json" in job]
+    assert eval32k and "--model results/runs/r1distill_pi1/checkpoints/checkpoint-2" in eval32k[0]
+    assert '"max_new_tokens": 24' in eval32k[0]  # the miniature's "32k" (its 8k: 16 tokens)
+    assert "results/runs/r1distill_pi1_eval32k" not in result.stdout  # nothing trained or stored for it
+    fp32 = [job for job in jobs if "results/eval/base_fp32/step0/metrics.json" in job]
+    assert fp32 and "float32" in fp32[0]
+    assert {"train_grpo"} <= set(counts)  # Table 10's new 7B runs and Table 15's pi1 train
+    assert "results/runs/qwen7b_pi605/train_done.json" in result.stdout
+
+
+def test_seeds_reach_every_table_that_shows_the_run(tmp_path):
+    """A run listing several seeds (`runs.pi1.seeds`): its further seed is trained and evaluated, and both Table 18
+    (a generic table) and Table 3 (the sweep) read every seed and are told which runs are seeds of one row."""
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "config" / "seeds.yaml").write_text("runs:\n  pi1: {seeds: [1, 2]}\nsweep_examples: [pi1]\n")
+    result = snakemake(workdir, "reproduce_table18", "sweep_1shot", "-n", "-p", "--cores", "2",
+                       "--configfile", "config/tiny.yaml", "config/seeds.yaml")  # fmt: skip
+    assert "results/runs/pi1.seed2/train_done.json" in result.stdout
+    table18 = next(job for job in result.stdout.split("\n[") if "rule report_paper_table:" in job)
+    assert "--run pi1.seed2=2,4" in table18 and "--seeds pi1=1,2" in table18
+    table3 = next(job for job in result.stdout.split("\n[") if "rule report_table3:" in job)
+    assert "--seeds pi1=1,2" in table3 and "--grader qwen_eval" in table3
+    manifest = next(job for job in result.stdout.split("\n[") if "rule table3_manifest:" in job)
+    assert "pi1.seed2=results/eval/pi1.seed2/step2/metrics.json" in manifest

@@ -112,7 +112,7 @@ def evaluated_model(run, step):
     """The model a run is evaluated with at a step: its checkpoint, or the model itself (evaluation-only runs)."""
     if configuration.is_evaluation_only(config, run):
         return model_path(run)
-    return paths.checkpoint(run, step)
+    return paths.checkpoint(configuration.checkpoints_of(config, run) or run, step)
 
 
 def checkpoint_model(wildcards):
@@ -123,7 +123,7 @@ def evaluation_inputs(wildcards):
     inputs = [data_file(name) for name in enabled_benchmarks()]
     if configuration.is_evaluation_only(config, wildcards.run):
         return inputs + model_inputs(wildcards.run) + configuration.icl_inputs(config, wildcards.run)
-    return inputs + [paths.train_done(wildcards.run)]
+    return inputs + [paths.train_done(configuration.checkpoints_of(config, wildcards.run) or wildcards.run)]
 
 
 def checkpoint_evaluation_inputs(wildcards):
@@ -327,7 +327,7 @@ def figure_marks():
 
 # ---- The example sweep and Table 3 (sweep.smk).
 
-TABLE3_ROWS = [BASE, *[run for run in SWEEP if run != BASE]]
+TABLE3_ROWS = [BASE, *[name for run in SWEEP if run != BASE for name in configuration.seed_runs(config, run)]]
 
 
 def table3_manifest_entries(wildcards):
@@ -346,6 +346,16 @@ def table3_inputs(wildcards):
 
 def table3_hash_args(wildcards):
     return config_hash_args(TABLE3_ROWS)
+
+
+def table3_seed_args(wildcards):
+    """--seeds ROW=S1,S2,... per Table 3 row run with several seeds (its further seeds are rows of their own)."""
+    words = []
+    for row in TABLE3_ROWS:
+        seeds = configuration.run_seeds(config, row) if row in config["runs"] else []
+        if len(seeds) > 1:
+            words += ["--seeds", f"{row}={','.join(map(str, seeds))}"]
+    return words
 
 
 def print_failed_jobs():

@@ -1,7 +1,7 @@
 # The paper's tables beyond Tables 1 and 3: one job per table, each regenerating reports/table<N>.md and .csv from
 # the runs it needs (targets reproduce_table<N> in targets.smk). Runs are shared by name (pi1 is in seven tables):
 # the same run is never trained twice. Helpers: workflow/rules/paper_inputs.smk; rows, runs and selection rules:
-# oneshot_rlvr.paper_tables.
+# oneshot_rlvr.tables.registry.
 
 
 localrules:
@@ -32,6 +32,7 @@ rule report_paper_table:
     params:
         runs=paper_table_run_args,
         hashes=paper_table_hash_args,
+        seeds=paper_table_seed_args,
         eval_dir=paths.EVAL_DIR,
         scale=config["report"]["scale"],
         grader=config["report"].get("paper_grader", "qwen_eval"),
@@ -46,7 +47,7 @@ rule report_paper_table:
         runtime=30,
     shell:
         "oneshot-rlvr report-table --table {wildcards.number:q} --eval-dir {params.eval_dir:q} {params.runs:q}"
-        " {params.hashes:q} --grader {params.grader:q} --resamples {params.resamples:q}"
+        " {params.hashes:q} {params.seeds:q} --grader {params.grader:q} --resamples {params.resamples:q}"
         " --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"
 
 

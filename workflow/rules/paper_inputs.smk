@@ -1,13 +1,13 @@
 # Helpers of the paper's tables (rules in workflow/rules/paper.smk): constants and functions only, no rules, so
 # that snakemake --lint accepts the rule file. The tables' rows, runs and selection rules live in the tested package
-# (oneshot_rlvr.paper_tables); this file turns them into input files and command-line arguments.
+# (oneshot_rlvr.tables.registry); this file turns them into input files and command-line arguments.
 # Include it after the figures' functions-only file (it reads FIGURE_ARTEFACTS when that exists).
 import json
 
-from oneshot_rlvr import paper_tables
+from oneshot_rlvr.tables import registry as paper_registry
 
 # Tables built by rule report_paper_table (Tables 1 and 3 have their own rules).
-PAPER_TABLE_NUMBERS = list(paper_tables.TABLES)
+PAPER_TABLE_NUMBERS = list(paper_registry.TABLES)
 # Figure targets (target name -> output files) from the figures helpers file; empty until that is included.
 FIGURE_ARTEFACT_MAP = dict(globals().get("FIGURE_ARTEFACTS", {}))
 # Every figure file of `paper`: those of FIGURE_ARTEFACTS, and a FIGURE_FILES list if the figures file defines one.
@@ -28,12 +28,28 @@ def _configured(run):
 
 
 def paper_table_runs(number):
-    return [run for run in paper_tables.table_runs(int(number)) if _configured(run)]
+    """The runs of a table that the config defines, each followed by its further seeds (`runs.<name>.seeds`)."""
+    return [
+        name
+        for run in paper_registry.table_runs(int(number))
+        if _configured(run)
+        for name in configuration.seed_runs(config, run)
+    ]
+
+
+def paper_table_seed_args(wildcards):
+    """--seeds RUN=S1,S2,... per run of the table listing several seeds."""
+    words = []
+    for run in paper_registry.table_runs(int(wildcards.number)):
+        seeds = configuration.run_seeds(config, run) if _configured(run) else []
+        if len(seeds) > 1:
+            words += ["--seeds", f"{run}={','.join(map(str, seeds))}"]
+    return words
 
 
 def table5_train_logs():
     """The collected training logs of Table 5's runs (its "train converges" column)."""
-    return [paths.train_log(run) for run, _, _ in paper_tables.TABLE5_ROWS if _configured(run)]
+    return [paths.train_log(run) for run, _, _ in paper_registry.TABLE5_ROWS if _configured(run)]
 
 
 TABLE5_CONVERGENCE_FILES = paths.report_files(paths.TABLE5_CONVERGENCE_REPORT)

@@ -50,6 +50,8 @@ rule report_table3:
     params:
         ranking=ranking_arg,
         hashes=table3_hash_args,
+        seeds=table3_seed_args,
+        grader=config["report"].get("paper_grader", "qwen_eval"),
         model=config["report"]["table1"]["model"],
         scale=config["report"]["scale"],
     log:
@@ -62,4 +64,5 @@ rule report_table3:
         runtime=30,
     shell:
         "oneshot-rlvr report-table3 --metrics-file {input.manifest:q} {params.ranking:q} {params.hashes:q}"
+        " {params.seeds:q} --grader {params.grader:q}"
         " --model {params.model:q} --scale {params.scale:q} --md {output.md:q} --csv {output.csv:q} > {log:q} 2>&1"

@@ -9,9 +9,15 @@ localrules:
     reproduce_table3,
     reproduce_table4,
     reproduce_table5,
+    reproduce_table6,
+    reproduce_table7,
     reproduce_table9,
+    reproduce_table10,
+    reproduce_table11,
+    reproduce_table12,
     reproduce_table13,
     reproduce_table14,
+    reproduce_table15,
     reproduce_table16,
     reproduce_table17,
     reproduce_table18,
@@ -71,9 +77,39 @@ rule reproduce_table5:
         TABLE5_CONVERGENCE_FILES,
 
 
+# Table 6: the summary of Table 13 (its rows; MATH500 and the 6-benchmark average).
+rule reproduce_table6:
+    input:
+        paths.table_files(6),
+
+
+# Table 7: each base model evaluated as loaded (bf16) and in fp32 (runs <base>_fp32, `evaluation.dtype`).
+rule reproduce_table7:
+    input:
+        paths.table_files(7),
+
+
 rule reproduce_table9:
     input:
         paths.table_files(9),
+
+
+# Table 10: more models (Qwen2.5-1.5B, Qwen2.5-Math-1.5B-Instruct) and more single examples on the 7B model.
+rule reproduce_table10:
+    input:
+        paths.table_files(10),
+
+
+# Table 11: best value per benchmark of Table 4's 7B and Llama runs (PPO rows: not run, docs/fidelity.md).
+rule reproduce_table11:
+    input:
+        paths.table_files(11),
+
+
+# Table 12: R1-Distill's checkpoints evaluated at 8k (Table 4's runs) and 32k (runs r1distill_<set>_eval32k).
+rule reproduce_table12:
+    input:
+        paths.table_files(12),
 
 
 rule reproduce_table13:
@@ -84,6 +120,12 @@ rule reproduce_table13:
 rule reproduce_table14:
     input:
         paths.table_files(14),
+
+
+# Table 15: the pi1 run's MATH500 responses at the paper's steps: \boxed{} share, any-format and strict accuracy.
+rule reproduce_table15:
+    input:
+        paths.table_files(15),
 
 
 rule reproduce_table16:
