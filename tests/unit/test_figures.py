@@ -6,8 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from helpers.figures import EXPECTED_PANELS, SUBJECT_LABELS, png_panels
+from helpers.figures import (
+    EXPECTED_PANELS,
+    MAX_BLANK_ROWS,
+    MAX_BLANK_TEXT_PIXELS,
+    SUBJECT_LABELS,
+    ablation_panels,
+    blank_share,
+    png_panels,
+)
 from helpers.metrics import write_fake_metrics
 from PIL import Image
 
@@ -87,6 +96,8 @@ SPECS = {
     "figure10": {"runs": ["qwen15b_pi1"], "base": "qwen15b_base", "model": "Qwen2.5-1.5B"},
     "figure11": {"runs": ["instruct_pi1"], "base": "instruct_base", "model": "Qwen2.5-Math-1.5B-Instruct"},
     "figure12": {"runs": ["pi1_abl_none", "pi1_abl_pg", "pi1", "pi1_abl_ent"], "base": "base"},
+    "figure13": {"runs": ["dsr_sub", "dsr_sub_format_reward", "dsr_sub_format_reward_noent"], "base": "base"},
+    "figure14": {"runs": ["pi1", "pi1_abl_pg_wd_kl", "pi1_format_reward", "pi1_format_reward_noent"], "base": "base"},
     "figure15": {"runs": ["pi1"], "base": "base"},
     "figure16": {"runs": ["pi1"]},
 }
@@ -114,12 +125,20 @@ def inputs_for(root: Path, name: str, scale: str = "paper") -> figures.FigureInp
 
 
 @pytest.mark.parametrize("name", figures.FIGURE_NAMES)
-def test_every_figure_is_a_png_and_pdf_with_its_panels(synthetic, tmp_path, name):
+def test_every_figure_is_a_png_and_pdf_with_its_panels_that_uses_its_canvas(synthetic, tmp_path, name):
     png, pdf = tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"
-    panels = figures.draw(inputs_for(synthetic, name), png, pdf)
+    panels = figures.draw(inputs_for(synthetic, name, "miniature"), png, pdf)
     assert png_panels(png) == panels
+    # Constrained layout: few pixel rows are pure background (the fixed tight_layout left 20-68 %); Figure 3's
+    # text sits in shaded cells (it was 96 % white).
+    rows, pixels = blank_share(png)
+    assert rows < MAX_BLANK_ROWS, f"{name}: {rows:.0%} of the pixel rows are blank"
+    if name == "figure3":
+        assert pixels < MAX_BLANK_TEXT_PIXELS, f"figure3: {pixels:.0%} of the pixels are blank"
     if name == "figure3":
         assert len(panels) == 2 * len(SPECS[name]["steps"])
+    elif name == "figure12":
+        assert panels == ablation_panels(SPECS[name]["runs"])
     else:
         assert panels == EXPECTED_PANELS[name]
     data = pdf.read_bytes()
@@ -127,24 +146,66 @@ def test_every_figure_is_a_png_and_pdf_with_its_panels(synthetic, tmp_path, name
     assert not list(tmp_path.glob(".*tmp*")), "a temporary file was left behind"
 
 
+def test_the_score_distribution_uses_its_canvas(tmp_path):
+    png = tmp_path / "scores.png"
+    ranking = pd.DataFrame({"rank": range(1, 201), "index": range(200), "score": [1 / r for r in range(1, 201)]})
+    figures.score_distribution(ranking, [1, 2, 13], png, means={i: i / 200 for i in range(200)})
+    assert blank_share(png)[0] < MAX_BLANK_ROWS
+
+
 def test_curves_start_at_the_base_model_and_carry_the_paper_values(synthetic):
-    plt = figures._pyplot()
+    plt = figures.pyplot()
     inputs = inputs_for(synthetic, "figure1")
     fig, ax = plt.subplots()
-    colors = figures._colors(inputs.runs)
-    assert figures._curve_panel(ax, inputs.run_curves(), inputs.runs, colors, "math500", "MATH500") == 3
+    styles = figures.run_styles(inputs.runs)
+    assert figures.curve_panel(ax, inputs.run_curves(), styles, "math500", "MATH500") == 3
     solid = [line for line in ax.lines if line.get_linestyle() == "-"]
-    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
-    assert [line.get_label() for line in solid] == ["pi1", "pi13", "dsr_sub"]
-    for line in solid:
-        run = line.get_label()
+    assert [line.get_label() for line in solid] == ["π1", "π13", "DSR-sub (1209)"]
+    for line, run in zip(solid, inputs.runs, strict=True):
         assert list(line.get_xdata()) == [0, 2, 4]
         expected = [accuracy_at("base", 0, "math500"), accuracy_at(run, 2, "math500"), accuracy_at(run, 4, "math500")]
         assert list(line.get_ydata()) == expected
-    # The paper's best MATH500 per run (Tab. 9): pi1 74.0, pi13 74.4, DSR-sub 75.2, each in the run's colour.
-    assert [line.get_ydata()[0] for line in dashed] == [74.0, 74.4, 75.2]
-    assert [line.get_color() for line in dashed] == [colors[run] for run in inputs.runs]
+    # The y-range is our data's (12 to 25.5); the paper's best MATH500 per run (Tab. 9: pi1 74.0, pi13 74.4,
+    # DSR-sub 75.2) is far above it, so each is written at the panel's edge in the run's colour, not drawn.
+    low, high = ax.get_ylim()
+    assert 10 < low < 12 and 25.5 < high < 28
+    notes = {text.get_text(): text.get_color() for text in ax.texts}
+    paper = dict(zip(inputs.runs, ("74.0", "74.4", "75.2"), strict=True))
+    assert notes == {f"paper {value} ↑": styles[run].color for run, value in paper.items()}
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]
     plt.close(fig)
+    # A paper value near our data widens the range to include it and is drawn dashed in the run's colour.
+    fig, ax = plt.subplots()
+    near = {run: [{**point, "benchmarks": {"math500": {"status": "ok", "accuracy": 60.0 + 5 * n}}}
+                  for n, point in enumerate(points)] for run, points in inputs.run_curves().items()}  # fmt: skip
+    figures.curve_panel(ax, near, styles, "math500", "MATH500")
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert [line.get_ydata()[0] for line in dashed] == [74.0, 74.4, 75.2]
+    assert [line.get_color() for line in dashed] == [styles[run].color for run in inputs.runs]
+    assert ax.get_ylim()[1] > 75.2 and not ax.texts
+    plt.close(fig)
+
+
+def test_one_colour_per_run_kind_and_the_papers_labels():
+    kinds = {run: figures.run_kind(run) for run in ("pi1", "pi13", "pi1_abl_ent", "pi1_pi13", "pi1_to_pi16",
+             "qwen7b_random16", "dsr_sub", "llama_dsr_sub", "math_train", "dsr_sub_format_reward", "base",
+             "qwen7b_base")}  # fmt: skip
+    assert kinds == {
+        "pi1": "1-shot", "pi13": "1-shot", "pi1_abl_ent": "1-shot", "pi1_pi13": "few-shot", "pi1_to_pi16": "few-shot",
+        "qwen7b_random16": "few-shot", "dsr_sub": "full set", "llama_dsr_sub": "full set", "math_train": "full set",
+        "dsr_sub_format_reward": "format reward", "base": "base", "qwen7b_base": "base",
+    }  # fmt: skip
+    # The full set is the same colour in every figure (the first run of its kind), whatever else is drawn.
+    first = figures.run_styles(["pi1", "pi13", "dsr_sub", "dsr_sub_format_reward"])
+    second = figures.run_styles(["dsr_sub", "pi1"])
+    assert first["dsr_sub"].color == second["dsr_sub"].color and first["pi1"].color == second["pi1"].color
+    assert len({style.color for style in first.values()}) == 4 and first["pi1"].marker != first["pi13"].marker
+    labels = {run: figures.run_label(run) for run in ("pi1", "pi1_pi13", "pi1_to_pi16", "dsr_sub", "qwen7b_pi1",
+              "dsr_sub_format_reward", "random16")}  # fmt: skip
+    assert labels == {"pi1": "π1", "pi1_pi13": "{π1, π13}", "pi1_to_pi16": "{π1, …, π16}", "dsr_sub": "DSR-sub (1209)",
+                      "qwen7b_pi1": "π1", "dsr_sub_format_reward": "format reward (DSR-sub)",
+                      "random16": "random 16"}  # fmt: skip
+    assert figures.plain_text("Find the roots of $(x-3)^3+\\frac{1}{2}=0$.") == "Find the roots of (x-3)^3+(1)/(2)=0."
 
 
 def test_metric_values_and_paper_references(synthetic):
@@ -168,7 +229,14 @@ def test_metric_values_and_paper_references(synthetic):
     assert figures.paper_value("pi13", "subject:geometry") == (63.4, "Tab. 3")
     assert figures.paper_value("qwen7b_pi1", "avg") == (40.2, "Tab. 4")
     assert figures.paper_value("llama_base", "math500") == (40.8, "Tab. 4")
-    assert figures.paper_value("qwen15b_pi1", "math500") is None  # Table 10 is not in the paper results
+    assert figures.paper_value("qwen15b_pi1", "math500") == (43.6, "Tab. 10")  # Figure 10's runs: Table 10
+    assert figures.paper_value("instruct_base", "avg") == (35.6, "Tab. 10")
+    assert figures.paper_value("qwen7b_pi605", "aime24") == (20.4, "Tab. 10")  # not in Table 4
+    # Figures 13 and 14 read Table 14: accuracy and the share of responses with \boxed{}.
+    assert figures.paper_value("pi1_format_reward_noent", "math500", (14,)) == (61.6, "Tab. 14")
+    assert figures.paper_value("dsr_sub_format_reward", "boxed:avg", (14,)) == (91.0, "Tab. 14")
+    assert figures.paper_value("pi1_abl_pg_wd_kl", "boxed:math500", (14,)) == (97.0, "Tab. 14")
+    assert figures.paper_value("pi1", "math500", (5,)) == (74.8, "Tab. 5")  # Table 5's row 5 when asked for
     assert figures.paper_value("pi1_temp1", "avg") is None
     assert figures.paper_value("pi11", "math500") == (64.0, "Tab. 3")  # only in Table 3 (best MATH500)
 
@@ -250,8 +318,8 @@ def test_figure_plan_errors_name_the_config_key():
         figures.figure_plan(figure_config(figure3={"runs": ["pi1"], "steps": [7]}), "figure3")
     with pytest.raises(figures.FigureError, match="figures.figure16.runs': figure16 is drawn for exactly one run"):
         figures.figure_plan(figure_config(figure16={"runs": ["pi1", "pi13"]}), "figure16")
-    with pytest.raises(figures.FigureError, match="unknown figure 'figure13'"):
-        figures.figure_plan(figure_config(), "figure13")
+    with pytest.raises(figures.FigureError, match="unknown figure 'figure17'"):
+        figures.figure_plan(figure_config(), "figure17")
 
 
 def test_targets_cover_every_figure_once():

@@ -5,6 +5,8 @@
 localrules:
     collect_train_log,
     plot_figure,
+    figure13,
+    figure14,
 
 
 wildcard_constraints:
@@ -65,3 +67,14 @@ rule plot_figure:
         "MPLBACKEND=Agg oneshot-rlvr plot-figure --figure {wildcards.figure:q} --spec {params.spec:q}"
         " --metrics {input.metrics:q} --train-log {input.logs:q} --data-dir {params.data_dir:q} --scale {params.scale:q}"
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
+
+
+# The format analyses (Table 14's runs over training): outcome vs format reward for the full set and for pi1.
+rule figure13:
+    input:
+        FIGURE_ARTEFACTS["figure13"],
+
+
+rule figure14:
+    input:
+        FIGURE_ARTEFACTS["figure14"],
