@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.figures import EXPECTED_PANELS, png_panels
+from helpers.figures import EXPECTED_PANELS, MAX_BLANK_ROWS, ablation_panels, blank_share, png_panels
 from helpers.miniature import FIGURE3_PROBLEM
 from helpers.workflow import snakemake
 from PIL import Image
@@ -26,8 +26,11 @@ def test_all_figures_on_the_miniature(miniature):
             assert panels, path
             if path.stem in EXPECTED_PANELS and path.stem not in ("figure2", "figure16"):
                 assert panels == EXPECTED_PANELS[path.stem], path
+            assert blank_share(path)[0] < MAX_BLANK_ROWS, path
         else:
             assert path.read_bytes().startswith(b"%PDF-")
+    figure12 = png_panels(workdir / "reports" / "figures" / "figure12.png")
+    assert figure12 == ablation_panels(miniature.config()["figures"]["figure12"]["runs"])
     with Image.open(workdir / "reports" / "figures" / "figure1.png") as image:
         assert "MINIATURE" in image.info["Title"]
     # The evaluated problem of Figure 3 (FIGURE3_PROBLEM, within the benchmark limit) is shown at every step.

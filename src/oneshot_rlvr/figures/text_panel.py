@@ -17,7 +17,7 @@ from oneshot_rlvr.figures.values import FigureError, FigureInputs, point_step
 from oneshot_rlvr.io import read_jsonl
 
 WRAP = 96  # characters per line of a response (monospace, FONT_SIZE - 1 points, two columns on 17 inches)
-LINE_INCHES = (FONT_SIZE - 1) * 1.3 / 72
+LINE_INCHES = (FONT_SIZE - 1) * 1.2 / 72
 CELL_COLOR = "#f3f4f6"
 
 
@@ -112,7 +112,7 @@ def figure3(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[st
         paper = PAPER_FIGURE3.get(step, (None, None)) if inputs.paper_lines else (None, None)
         cells.append(((*left, paper[0]), (*right, paper[1])))
     # Each row as tall as its longer cell (lines of text, the header and the paper's note).
-    heights = [max(body.count("\n") + 1 for _, body, _ in row) * LINE_INCHES + 0.55 for row in cells]
+    heights = [max(body.count("\n") + 1 for _, body, _ in row) * LINE_INCHES + 0.5 for row in cells]
     plt = pyplot()
     fig, axes = plt.subplots(len(steps), 2, figsize=(17, sum(heights) + 1.1), squeeze=False, layout="constrained",
                              gridspec_kw={"height_ratios": heights})  # fmt: skip
