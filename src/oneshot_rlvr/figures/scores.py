@@ -74,7 +74,7 @@ def score_distribution(
         curve.annotate(
             label,
             (group[0]["rank"], group[0]["score"]),
-            xytext=(-5 if right_end else 5, 8 if number % 2 else -12),
+            xytext=(-5 if right_end else 5, 8 if number % 2 or right_end else -12),
             textcoords="offset points",
             ha="right" if right_end else "left",
             fontsize=8,
@@ -86,13 +86,26 @@ def score_distribution(
         xs = [means.get(index, float("nan")) for index in indices]
         scatter.scatter(xs, scores, s=5, color="#9ab")
         located = [{**point, "x": means.get(point["index"], float("nan"))} for point in marked]
-        same_place: dict[tuple[float, float], list[dict]] = {}
-        for point in located:
-            same_place.setdefault((round(point["x"], 3), round(point["score"], 3)), []).append(point)
-        for (x, y), group in same_place.items():
-            scatter.plot(x, y, "o", color="#c33", ms=4)
-            label = "/".join(f"π{point['rank']}" for point in group)
-            scatter.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+        # Points whose labels would overlap (within 12 % of the width and 4 % of the height) share one label.
+        finite_x = [x for x in xs if math.isfinite(x)] or [0.0, 1.0]
+        width = max(max(finite_x) - min(finite_x), 1e-9)
+        height = max(max(finite) - min(finite), 1e-9) if finite else 1.0
+        groups: list[list[dict]] = []
+        for point in sorted(located, key=lambda p: (p["score"], p["x"])):
+            near = next((group for group in groups if abs(group[0]["x"] - point["x"]) < 0.12 * width
+                         and abs(group[0]["score"] - point["score"]) < 0.04 * height), None)  # fmt: skip
+            if near is None:
+                groups.append([point])
+            else:
+                near.append(point)
+        for group in groups:
+            x, y = group[0]["x"], group[0]["score"]
+            for point in group:
+                scatter.plot(point["x"], point["score"], "o", color="#c33", ms=4)
+            label = "/".join(f"π{point['rank']}" for point in sorted(group, key=lambda p: p["rank"]))
+            right_end = x > min(finite_x) + 0.8 * width
+            scatter.annotate(label, (x, y), xytext=(-4 if right_end else 4, 4), textcoords="offset points",
+                             ha="right" if right_end else "left", fontsize=8, color="#c33")  # fmt: skip
         scatter.set_xlabel("mean historical training accuracy")
         scatter.set_ylabel(title)
         scatter.set_title("score against accuracy")
