@@ -1,12 +1,10 @@
-# The paper's figures: one job per figure, drawn from the evaluated checkpoints of the runs in
+# The paper's figures (issue 6): one job per figure, drawn from the evaluated checkpoints of the runs in
 # `figures.<name>` and, for Figures 2, 3, 4 and 16, from the runs' training logs. Cheap: run on the login node.
 
 
 localrules:
     collect_train_log,
     plot_figure,
-    figure13,
-    figure14,
 
 
 wildcard_constraints:
@@ -70,6 +68,11 @@ rule plot_figure:
 
 
 # The format analyses (Table 14's runs over training): outcome vs format reward for the full set and for pi1.
+localrules:
+    figure13,
+    figure14,
+
+
 rule figure13:
     input:
         FIGURE_ARTEFACTS["figure13"],
