@@ -80,7 +80,8 @@ def benchmark_grid(inputs: FigureInputs, keys: Sequence[str], titles: Mapping[st
     fig, axes = grid(len(keys), min(columns, len(keys)))
     curves, styles = inputs.run_curves(), run_styles(inputs.runs, labels)
     for ax, key in zip(axes, keys, strict=True):
-        curve_panel(ax, curves, styles, key, titles[key], paper=inputs.paper_lines)
+        ylabel = "responses with \\boxed{} (%)" if key.startswith("boxed:") else ACCURACY_LABEL
+        curve_panel(ax, curves, styles, key, titles[key], ylabel, paper=inputs.paper_lines)
     set_title(fig, title, inputs.scale)
     legend_below(fig, style_entries(styles), paper_note(inputs), columns=4)
     return fig
