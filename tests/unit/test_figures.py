@@ -260,6 +260,25 @@ def test_figure16_without_the_verl_objective_says_not_logged(tmp_path):
     log = write_log(tmp_path, "pi1", 3, objective="trl")
     inputs = figures.FigureInputs("figure16", {"runs": ["pi1"], "base": None}, {}, figures.load_train_logs([log]))
     assert figures.draw(inputs, tmp_path / "f16.png", tmp_path / "f16.pdf") == EXPECTED_PANELS["figure16"]
+    with Image.open(tmp_path / "f16.png") as image:
+        assert "no policy-gradient loss logged" in image.info["Title"]
+
+
+def test_the_testbed_shows_no_paper_values(synthetic, tmp_path, monkeypatch):
+    """Figure 15 labels Table 15's points at paper scale and draws none in the testbed (its tasks are not the
+    paper's)."""
+    from oneshot_rlvr.figures import formats
+
+    drawn = {}
+    monkeypatch.setattr(formats, "finish", lambda fig, name, png, pdf: drawn.setdefault("fig", fig) and [])
+    labels = {}
+    for scale in ("miniature", "testbed"):
+        drawn.clear()
+        formats.figure15(inputs_for(synthetic, "figure15", scale), tmp_path / "f.png")
+        labels[scale] = [text.get_text() for ax in drawn["fig"].axes for text in ax.texts]
+        figures.pyplot().close(drawn["fig"])
+    assert labels["miniature"] == [f"paper, step {step}" for step in (1860, 1300, 500, 60, 20, 0)]
+    assert labels["testbed"] == []
 
 
 def test_missing_inputs_are_named(synthetic, tmp_path):
@@ -363,6 +382,9 @@ def test_plot_figure_command(synthetic, tmp_path, capsys):
     assert "2 panels" in capsys.readouterr().out
     with Image.open(tmp_path / "f.png") as image:
         assert "MINIATURE" in image.info["Title"]
+        # The title states what the log shows (|PG loss| 0.08 at step 4, where training accuracy reaches 100 %).
+        title = image.info["Title"]
+        assert "from step 4 (training accuracy first at its maximum, 100.0 %): |PG loss| min 0.08" in title
     bad = ["plot-figure", "--figure", "figure2", "--spec", json.dumps(SPECS["figure2"]), "--png", "x.png"]
     assert cli.main(bad) == 2
     assert "figure2: no metrics files" in capsys.readouterr().err
