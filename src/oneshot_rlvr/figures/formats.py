@@ -96,7 +96,9 @@ def figure15(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[s
             cs.append(point_step(point))
     scatter = scatter_ax.scatter(xs, ys, c=cs, cmap="viridis", s=24, zorder=3)
     if xs:
-        fig.colorbar(scatter, ax=scatter_ax, label="our training step")
+        from matplotlib.ticker import MaxNLocator
+
+        fig.colorbar(scatter, ax=scatter_ax, label="our training step", ticks=MaxNLocator(integer=True))
     if inputs.paper_lines:
         paper_boxed, paper_accuracy = paper_series("boxed")[1], paper_series("accuracy")[1]
         scatter_ax.plot(paper_boxed, paper_accuracy, "--s", color="#555", ms=4, lw=1.0)

@@ -56,6 +56,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 # A run's dataset: a full training set, one example (pi<N>) or several (unions, ranges, random<k>).
 FULL_SETS = ("dsr_sub", "math_train", "full_pool")
 FONT_SIZE = 10
+MIN_SPAN = 5.0  # the smallest y-range of a panel, in its units (accuracy points)
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,11 @@ def fit_range(ax, values: Iterable[float], references: Sequence[float] = (), flo
     reach = max(high - low, 10.0)
     near = [value for value in references if low - reach <= value <= high + reach]
     low, high = min([low, *near]), max([high, *near])
-    pad = max((high - low) * 0.08, 1.0)
-    ax.set_ylim(max(low - pad, floor - 2), min(high + pad, ceiling + 2))
+    if high - low < MIN_SPAN:  # flat curves (a miniature at 0 %): a few points of range, none below the floor
+        low = max(floor, (low + high - MIN_SPAN) / 2)
+        high = low + MIN_SPAN
+    pad = (high - low) * 0.06
+    ax.set_ylim(max(low - pad, floor - pad), min(high + pad, ceiling + pad))
 
 
 def mark_references(ax, references: Sequence[tuple[float, str]]) -> None:

@@ -36,13 +36,14 @@ def shorten(text: str, width: int = WRAP, head: int = 9, tail: int = 6) -> str:
 
 
 def plain_text(tex: str) -> str:
-    """A problem's TeX as plain text for a title: $ dropped, \\frac{a}{b} -> (a)/(b), commands without their
-    backslash, braces removed."""
+    """A problem's TeX as plain text for a title: $ dropped, \\frac{a}{b} -> (a)/(b), common symbols as
+    characters (≤, π, θ, ...), other commands without their backslash, braces removed."""
     text = str(tex).replace("$", "")
     text = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
     text = re.sub(r"\\(left|right)\b", "", text)
-    for command, symbol in (("\\cdot", "·"), ("\\times", "×"), ("\\leq", "≤"), ("\\geq", "≥"), ("\\pi", "π")):
-        text = text.replace(command, symbol)
+    symbols = {"cdot": "·", "times": "×", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "pi": "π",
+               "theta": "θ", "infty": "∞", "sqrt": "√", "boxed": ""}  # fmt: skip
+    text = re.sub(r"\\([A-Za-z]+)\b", lambda match: symbols.get(match[1], match[0]), text)
     text = re.sub(r"\\([A-Za-z]+)", r"\1", text).replace("{", "").replace("}", "")
     return " ".join(text.split())
 
