@@ -102,6 +102,7 @@ def figure16(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[s
     loss_steps, loss = log_series(rows, "trl.policy_loss_abs")
     if loss_steps:
         left.plot(loss_steps, loss, color="#1f5fa8", lw=1.1)
+        left.set_ylim(0, max(max(loss) * 1.08, 1e-3))  # a size: from 0, whatever the curve
     else:
         no_data(left, "not logged (objective: trl)")
     left.set_title(f"{run_label(run)}: policy-gradient loss norm")
