@@ -112,10 +112,10 @@ def figure3(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[st
             )
         paper = PAPER_FIGURE3.get(step, (None, None)) if inputs.paper_lines else (None, None)
         cells.append(((*left, paper[0]), (*right, paper[1])))
-    # Each row as tall as its longer cell (lines of text, the header and the paper's note).
-    heights = [max(body.count("\n") + 1 for _, body, _ in row) * LINE_INCHES + 0.5 for row in cells]
+    # Each row as tall as its longer cell (lines of text, at least 4, the header and the paper's note).
+    heights = [max(4, *(body.count("\n") + 1 for _, body, _ in row)) * LINE_INCHES + 0.5 for row in cells]
     plt = pyplot()
-    fig, axes = plt.subplots(len(steps), 2, figsize=(17, sum(heights) + 1.1), squeeze=False, layout="constrained",
+    fig, axes = plt.subplots(len(steps), 2, figsize=(17, sum(heights) + 0.9), squeeze=False, layout="constrained",
                              gridspec_kw={"height_ratios": heights})  # fmt: skip
     for ax_row, row in zip(axes, cells, strict=True):
         for ax, (header, body, paper) in zip(ax_row, row, strict=True):
