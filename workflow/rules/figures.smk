@@ -1,4 +1,4 @@
-# The paper's figures (issue 6): one job per figure, drawn from the evaluated checkpoints of the runs in
+# The paper's figures: one job per figure, drawn from the evaluated checkpoints of the runs in
 # `figures.<name>` and, for Figures 2, 3, 4 and 16, from the runs' training logs. Cheap: run on the login node.
 
 
@@ -66,18 +66,3 @@ rule plot_figure:
         " --metrics {input.metrics:q} --train-log {input.logs:q} --data-dir {params.data_dir:q} --scale {params.scale:q}"
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
-
-# The format analyses (Table 14's runs over training): outcome vs format reward for the full set and for pi1.
-localrules:
-    figure13,
-    figure14,
-
-
-rule figure13:
-    input:
-        FIGURE_ARTEFACTS["figure13"],
-
-
-rule figure14:
-    input:
-        FIGURE_ARTEFACTS["figure14"],

@@ -32,6 +32,8 @@ localrules:
     figure6,
     figures7_11,
     figure12,
+    figure13,
+    figure14,
     figure15,
     figure16,
     all_figures,
@@ -192,6 +194,17 @@ rule figures7_11:
 rule figure12:
     input:
         FIGURE_ARTEFACTS["figure12"],
+
+
+# The format analyses (Table 14's runs over training): outcome vs format reward for the full set and for pi1.
+rule figure13:
+    input:
+        FIGURE_ARTEFACTS["figure13"],
+
+
+rule figure14:
+    input:
+        FIGURE_ARTEFACTS["figure14"],
 
 
 rule figure15:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from oneshot_rlvr import config as oc
+from oneshot_rlvr import paths
 from oneshot_rlvr.figures.values import FigureError
 
 FIGURE_NAMES = (
@@ -25,7 +26,7 @@ for _name in FIGURE_NAMES:
         FIGURE_TARGETS["figures7_11"] = MODEL_FIGURES
     else:
         FIGURE_TARGETS[_name] = (_name,)
-FIGURE_DIR = "reports/figures"
+FIGURE_DIR = paths.FIGURES_DIR
 
 
 def figure_spec(config: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def figure_plan(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     def files(run: str, steps: Sequence[int]) -> list[str]:
         # a run evaluated by one job per run (evaluation.jobs) is read from its index: all its steps
         if oc.evaluation_jobs(config, run) == "run":
-            return [oc.run_index_path(run)]
+            return [paths.run_index(run)]
         return [metrics_path(run, step) for step in steps]
 
     metrics: list[str] = []
@@ -78,13 +79,13 @@ def figure_plan(config: Mapping[str, Any], name: str) -> dict[str, Any]:
                 )
     else:
         metrics = [path for run, steps in steps_of.items() for path in files(run, steps)]
-    logs = [f"results/runs/{run}/train_log.jsonl" for run in spec["runs"]] if name in LOG_FIGURES else []
+    logs = [paths.train_log(run) for run in spec["runs"]] if name in LOG_FIGURES else []
     return {"spec": spec, "metrics": list(dict.fromkeys(metrics)), "logs": logs}
 
 
 def metrics_path(run: str, step: int) -> str:
-    return oc.step_metrics_path(run, step)
+    return paths.metrics(run, step)
 
 
 def figure_files(name: str) -> list[str]:
-    return [f"{FIGURE_DIR}/{name}.png", f"{FIGURE_DIR}/{name}.pdf"]
+    return paths.figure_files(name)
