@@ -14,7 +14,7 @@ from pathlib import Path
 
 from oneshot_rlvr.figures.curves import curve_panel, figure1, figure5, figure6, figure12, model_curves, panel_title
 from oneshot_rlvr.figures.formats import figure13, figure14, figure15
-from oneshot_rlvr.figures.paper import PAPER_FIGURE3, PAPER_TABLE15, TABLE5_DATASETS, paper_number, paper_value
+from oneshot_rlvr.figures.paper import PAPER_FIGURE3, paper_number, paper_series, paper_value
 from oneshot_rlvr.figures.plan import (
     FIGURE_DIR,
     FIGURE_NAMES,
@@ -71,9 +71,9 @@ def draw(inputs: FigureInputs, png: Path, pdf: Path | None = None) -> list[str]:
 
 __all__ = [
     "BENCHMARK_TITLES", "DRAWERS", "FIGURE_DIR", "FIGURE_NAMES", "FIGURE_TARGETS", "LOG_FIGURES", "MODEL_FIGURES",
-    "PAPER_FIGURE3", "PAPER_TABLE15", "SCORE_TITLES", "SINGLE_RUN_FIGURES", "SUBJECT_TITLES", "TABLE5_DATASETS",
+    "PAPER_FIGURE3", "SCORE_TITLES", "SINGLE_RUN_FIGURES", "SUBJECT_TITLES",
     "FigureError", "FigureInputs", "collect_train_log", "curve_panel", "draw", "evaluation_response",
     "figure_files", "figure_plan", "figure_spec", "load_curves", "load_train_logs", "log_series", "metric_value",
-    "metrics_path", "panel_title", "paper_number", "paper_value", "plain_text", "pyplot", "run_kind", "run_label",
-    "run_styles", "score_distribution", "series", "shorten", "training_sample", "with_base",
+    "metrics_path", "panel_title", "paper_number", "paper_series", "paper_value", "plain_text", "pyplot", "run_kind",
+    "run_label", "run_styles", "score_distribution", "series", "shorten", "training_sample", "with_base",
 ]  # fmt: skip

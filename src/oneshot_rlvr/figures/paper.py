@@ -1,12 +1,13 @@
-"""The paper's facts the figures show: its reported numbers (every lookup goes through `paper_number`, the one
-place that reads the registry of the paper's numbers), which paper row each run is, its legend labels, and the
-per-step values and texts of Table 15 and Figure 3."""
+"""The paper's facts the figures show: its reported numbers and which paper row each run is (read from the
+registry of the paper's facts, `oneshot_rlvr.tables.registry`, by `paper_number` and `paper_series` only), the
+paper's legend labels, and what the paper's Figure 3 shows at each step."""
 
 from __future__ import annotations
 
 import functools
+import re
 
-from oneshot_rlvr.paper_tables import paper_rows
+from oneshot_rlvr.tables import registry
 
 BASE_MODEL_NAME = "Qwen2.5-Math-1.5B"
 # Run-name prefixes of the other models -> the model name of the paper's tables.
@@ -17,39 +18,6 @@ MODEL_PREFIXES = {
     "qwen15b_": "Qwen2.5-1.5B",
     "instruct_": "Qwen2.5-Math-1.5B-Instruct",
     "ppo_": "Qwen2.5-Math-1.5B",
-}
-# Table 5's rows (loss and label ablations on pi1) by run name; row 5 is pi1 itself.
-TABLE5_DATASETS = {
-    "pi1_abl_none": "pi1[loss=none;label=12.8]",
-    "pi1_abl_pg": "pi1[loss=pg;label=12.8]",
-    "pi1_abl_pg_wd": "pi1[loss=pg+wd;label=12.8]",
-    "pi1_abl_pg_wd_kl": "pi1[loss=pg+wd+kl;label=12.8]",
-    "pi1_ent003": "pi1[loss=pg+wd+kl+ent0.003;label=12.8]",
-    "pi1_abl_pg_ent": "pi1[loss=pg+ent;label=12.8]",
-    "pi1_abl_wd_kl": "pi1[loss=wd+kl;label=12.8]",
-    "pi1_abl_wd_kl_ent": "pi1[loss=wd+kl+ent;label=12.8]",
-    "pi1_abl_ent": "pi1[loss=ent;label=12.8]",
-    "pi1_label_12_7": "pi1[loss=pg+wd+kl+ent;label=12.7]",
-    "pi1_label_4": "pi1[loss=pg+wd+kl+ent;label=4]",
-    "pi1_label_9292725": "pi1[loss=pg+wd+kl+ent;label=9292725]",
-}
-TABLE5_PI1 = "pi1[loss=pg+wd+kl+ent;label=12.8]"  # row 5, the pi1 run (read when Table 5 is asked for)
-# Table 14's rows (format vs outcome reward, with and without the entropy loss) by run name.
-TABLE14_DATASETS = {
-    "base": "base",
-    "dsr_sub": "dsr_sub",
-    "dsr_sub_format_reward": "dsr_sub[format;ent]",
-    "dsr_sub_format_reward_noent": "dsr_sub[format;noent]",
-    "pi1": "pi1",
-    "pi1_abl_pg_wd_kl": "pi1[outcome;noent]",
-    "pi1_format_reward": "pi1[format;ent]",
-    "pi1_format_reward_noent": "pi1[format;noent]",
-}
-# [P Tab. 15]: the pi1 run on MATH500, share of responses with \boxed{} (%) and accuracy (Qwen-Eval) by step.
-PAPER_TABLE15 = {
-    "step": (0, 20, 60, 500, 1300, 1860),
-    "boxed": (59.6, 83.6, 97.4, 96.6, 96.6, 94.2),
-    "accuracy": (36.0, 53.8, 69.8, 70.4, 72.2, 74.0),
 }
 # [P Fig. 3]: what the paper shows at each step (the text panel prints it beside ours).
 PAPER_FIGURE3 = {
@@ -111,11 +79,26 @@ REWARD_LABELS = {
 }
 
 
+def paper_number(table: int, run: str, metric: str) -> float | None:
+    """The paper's number of one of our runs in Table `table` on a metric (`math500`, `avg`, `subject:algebra`
+    in Table 3, `boxed:<benchmark>` in Table 14), or None: the row of the run in the registry, at the table's own
+    checkpoint selection."""
+    if table in (1, 3):  # Tables 1 and 3 name their rows by run
+        column = metric.split(":", 1)[1] if table == 3 and metric.startswith("subject:") else metric
+        return registry.paper_numbers(f"table{table}", BASE_MODEL_NAME).get((run, column))
+    kind, _, column = metric.rpartition(":")
+    if table not in registry.TABLES or kind not in ("", "boxed"):
+        return None
+    row_metric = "boxed_rate" if kind == "boxed" else None
+    for row in registry.TABLES[table].rows:
+        if row.run == run and row.metric == row_metric and row.step is None and not row.highest:
+            return registry.paper_rows(table).get(row.paper, {}).get(column)
+    return None
+
+
 @functools.cache
-def paper_number(table: int, model: str, dataset: str, metric: str) -> float | None:
-    """One number the paper reports: Table `table`, the row of `model` and `dataset`, column `metric`, or None.
-    The figures' only read of the registry of the paper's numbers."""
-    return paper_rows(table).get((model, "grpo", dataset), {}).get(metric)
+def _runs_of(table: int) -> frozenset[str]:
+    return frozenset(row.run for row in registry.TABLES[table].rows if row.run)
 
 
 def split_model(run: str) -> tuple[str, str]:
@@ -127,14 +110,14 @@ def split_model(run: str) -> tuple[str, str]:
 
 
 def paper_value(run: str, metric: str, tables: tuple[int, ...] | None = None) -> tuple[float, str] | None:
-    """The paper's reported value of a run on a metric and the table it is from, or None. By default ablation
-    runs use Table 5 (best per benchmark); Qwen2.5-Math-1.5B runs Table 9 (best per benchmark), then Table 1
-    (best average), then Table 3; runs of the other models (name prefixes) Table 4, then Table 10 (best average).
-    `tables` names the tables to read instead, in order (Figures 13 and 14: Table 14, with its \\boxed{} shares
-    as `boxed:<benchmark>`)."""
-    model, dataset = split_model(run)
+    """The paper's reported value of a run on a metric and the table it is from, or None. By default Table 5's
+    ablation runs use Table 5 (best per benchmark); Qwen2.5-Math-1.5B runs Table 9 (best per benchmark), then
+    Table 1 (best average), then Table 3; runs of the other models Table 4, then Table 10 (best average). A curve's
+    best point should approach the best-per-benchmark value. `tables` names the tables to read instead, in order
+    (Figures 12: Table 5; 13 and 14: Table 14, with its \\boxed{} shares as `boxed:<benchmark>`)."""
     if tables is None:
-        if run in TABLE5_DATASETS:
+        model, _ = split_model(run)
+        if run in _runs_of(5) and run not in _runs_of(9):
             tables = (5,)
         elif model != BASE_MODEL_NAME or run.startswith("ppo_"):
             tables = (4, 10)
@@ -143,21 +126,19 @@ def paper_value(run: str, metric: str, tables: tuple[int, ...] | None = None) ->
         else:
             tables = (9, 1, 3)
     for table in tables:
-        row, column = dataset, metric
-        if table == 5:
-            row = {**TABLE5_DATASETS, "pi1": TABLE5_PI1}.get(run, "")
-        elif table == 14:
-            row = TABLE14_DATASETS.get(run, "")
-            kind, _, benchmark = metric.rpartition(":")
-            row, column = (f"{row}:boxed", benchmark) if kind == "boxed" else (row, metric)
-        elif table == 3 and metric.startswith("subject:"):
-            column = metric.split(":", 1)[1]
-        value = paper_number(table, model, row, column)
+        value = paper_number(table, run, metric)
         if value is not None:
             return value, {1: "Tab. 1/8"}.get(table, f"Tab. {table}")
     return None
 
 
 def paper_series(key: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """Table 15's steps and one of its rows (`boxed`, `accuracy`) for the pi1 run on MATH500."""
-    return PAPER_TABLE15["step"], PAPER_TABLE15[key]
+    """Table 15 (the pi1 run on MATH500 by step): its steps and one of its rows, `boxed` (share of responses with
+    \\boxed{}, %) or `accuracy` (Qwen-Eval, any format)."""
+    column = {"boxed": "boxed", "accuracy": "any_format"}[key]
+    points = sorted(
+        (int(match[1]), values[column])
+        for (_, _, dataset), values in registry.paper_rows(15).items()
+        if (match := re.fullmatch(r"pi1\[step=(\d+)\]", dataset)) and column in values
+    )
+    return tuple(step for step, _ in points), tuple(value for _, value in points)
