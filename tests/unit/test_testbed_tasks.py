@@ -129,6 +129,27 @@ def test_pool_feeds_ranking_and_example_sets_unchanged(folder):
     assert pi1["extra_info"].iloc[0]["type"] in SMALL["types"]
 
 
+def test_steps_choice_keeps_the_worked_style_out_of_the_style_decision(tmp_path):
+    """`steps_choice` below `steps_share`: more worked answers to learn the working from, but only enough of their
+    style markers in the warm start's loss that the base chooses the worked style at the `steps_choice` rate."""
+    from oneshot_rlvr.testbed.model import char_tokenizer, tokenized_examples
+
+    settings = {**SMALL, "warm_start_examples": 2000, "steps_share": 0.6, "steps_choice": 0.25}
+    files.write_testbed_data(tmp_path, settings)
+    corpus = [json.loads(line) for line in (tmp_path / files.WARM_START_FILE).read_text().splitlines()]
+    marked = [row for row in corpus if row["style_in_loss"]]
+    assert 0.5 < sum(row["style"] == "steps" for row in corpus) / len(corpus) < 0.7
+    assert all(row["style_in_loss"] for row in corpus if row["style"] == "direct")
+    assert 0.2 < sum(row["style"] == "steps" for row in marked) / len(marked) < 0.3
+    records = [{**corpus[0], "style_in_loss": flag} for flag in (True, False)]
+    records = [{**record, "response": ": 1+2=3 \\boxed{3}"} for record in records]
+    labels = tokenized_examples(records, char_tokenizer())["labels"]
+    first = labels[0].index(next(label for label in labels[0] if label != -100))
+    assert labels[1][first : first + 2] == [-100, -100] and labels[1][first + 2 :] == labels[0][first + 2 :]
+    with pytest.raises(tasks.TaskError, match="testbed.steps_choice"):
+        files.write_testbed_data(tmp_path / "bad", {**SMALL, "steps_choice": 0.5})
+
+
 def test_testbed_relpaths_are_what_is_written(folder):
     out, manifest = folder
     relpaths = files.testbed_relpaths(SMALL)

@@ -55,6 +55,20 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         raise TaskError(f"invalid config key 'testbed.endings': weights for exactly {list(ENDINGS)}, not all zero")
     if not 0.0 <= float(settings["steps_share"]) <= 1.0:
         raise TaskError("invalid config key 'testbed.steps_share': a share between 0 and 1")
+    choice = settings.get("steps_choice")
+    if choice is not None and not 0.0 <= float(choice) <= float(settings["steps_share"]):
+        raise TaskError("invalid config key 'testbed.steps_choice': a share between 0 and testbed.steps_share")
+
+
+def marked_steps_share(settings: Mapping[str, Any]) -> float:
+    """The share of worked answers whose style marker is in the warm start's loss, so that the base picks the worked
+    style with probability `steps_choice` (the direct answers' markers are all in the loss): m*s / (m*s + 1 - s)
+    = c gives m = c(1 - s) / (s(1 - c)). Without `steps_choice` every marker is in the loss."""
+    share = float(settings["steps_share"])
+    choice = settings.get("steps_choice")
+    if choice is None or share == 0.0 or float(choice) >= share:
+        return 1.0
+    return float(choice) * (1.0 - share) / (share * (1.0 - float(choice)))
 
 
 def benchmark_problems(settings: Mapping[str, Any]) -> dict[str, list[Problem]]:
@@ -83,9 +97,12 @@ def warm_start_rows(settings: Mapping[str, Any], unseen: set[str]) -> list[dict[
     """The warm-start corpus: `warm_start_examples` problems of random types, none of them in `unseen` (the
     benchmarks and the pool, so a training example is as new to the base model as a held-out one), each answered
     in the worked-steps style with probability `steps_share` (else directly) and with an ending drawn from
-    `endings`. The elementary facts of the worked steps all occur; the held-out combinations of them do not."""
+    `endings`. The elementary facts of the worked steps all occur; the held-out combinations of them do not.
+    `style_in_loss` is false for the worked answers that practise the working without teaching the base to choose
+    it (`marked_steps_share`): the warm start's loss skips their style marker."""
     rng = _stream(int(settings["seed"]), "warm_start")
     types, endings = list(settings["types"]), dict(settings["endings"])
+    marked = marked_steps_share(settings)
     rows = []
     while len(rows) < int(settings["warm_start_examples"]):
         problem = sample_problem(rng.choice(types), rng)
@@ -93,6 +110,7 @@ def warm_start_rows(settings: Mapping[str, Any], unseen: set[str]) -> list[dict[
             continue
         style = "steps" if rng.random() < float(settings["steps_share"]) else "direct"
         ending = weighted_choice(endings, rng)
+        in_loss = style == "direct" or marked >= 1.0 or rng.random() < marked
         rows.append(
             {
                 "question": problem.question,
@@ -100,6 +118,7 @@ def warm_start_rows(settings: Mapping[str, Any], unseen: set[str]) -> list[dict[
                 "type": problem.kind,
                 "style": style,
                 "ending": ending,
+                "style_in_loss": in_loss,
             }
         )
     return rows
@@ -162,6 +181,7 @@ def write_testbed_data(out_dir: Path, settings: Mapping[str, Any]) -> dict[str, 
         "warm_start": {
             "examples": len(corpus),
             "styles": {style: sum(row["style"] == style for row in corpus) for style in ("steps", "direct")},
+            "steps_style_in_loss": sum(row["style"] == "steps" and row["style_in_loss"] for row in corpus),
             "endings": {ending: sum(row["ending"] == ending for row in corpus) for ending in ENDINGS},
         },
         "files": files,

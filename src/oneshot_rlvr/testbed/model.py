@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr.io import read_jsonl
+from oneshot_rlvr.testbed.tasks import STYLE_MARKERS
 from oneshot_rlvr.tiny_model import END_OF_TEXT, IM_END, IM_START, new_qwen2_model
 
 UNKNOWN = "<|unk|>"
@@ -62,8 +63,9 @@ def new_model(tokenizer, settings: Mapping[str, Any]):
     return new_qwen2_model(tokenizer, settings, config_eos_is_list=True)
 
 
-def warm_start_records(data_dir: Path) -> list[dict[str, str]]:
-    """The warm-start corpus (`testbed/warm_start.jsonl`): question and response of every example."""
+def warm_start_records(data_dir: Path) -> list[dict[str, Any]]:
+    """The warm-start corpus (`testbed/warm_start.jsonl`): question, response and `style_in_loss` (default true) of
+    every example."""
     path = Path(data_dir) / WARM_START_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path}: warm-start corpus not found (rule generate_testbed_data writes it)")
@@ -71,24 +73,30 @@ def warm_start_records(data_dir: Path) -> list[dict[str, str]]:
     for number, row in enumerate(read_jsonl(path), start=1):
         if not isinstance(row.get("question"), str) or not isinstance(row.get("response"), str):
             raise ValueError(f"{path}:{number}: a warm-start row needs string fields 'question' and 'response'")
-        records.append({"question": row["question"], "response": row["response"]})
+        in_loss = row.get("style_in_loss", True)
+        if not isinstance(in_loss, bool):
+            raise ValueError(f"{path}:{number}: 'style_in_loss' must be true or false")
+        records.append({"question": row["question"], "response": row["response"], "style_in_loss": in_loss})
     if not records:
         raise ValueError(f"{path}: warm-start corpus is empty")
     return records
 
 
-def tokenized_examples(records: list[dict[str, str]], tokenizer) -> dict[str, list[list[int]]]:
+def tokenized_examples(records: list[dict[str, Any]], tokenizer) -> dict[str, list[list[int]]]:
     """`input_ids` and `labels` (-100 on the prompt) of each example: the prompt is the `testbed` evaluation prompt
-    of the question (the chat template renders the same text), the completion the response and `<|im_end|>`.
+    of the question (the chat template renders the same text), the completion the response and `<|im_end|>`; the
+    style marker (the response's first characters) is also -100 where `style_in_loss` is false.
     Tokenized here in one batch call (TRL's per-example chat-template pass costs minutes on this corpus)."""
     from oneshot_rlvr.prompts import eval_prompt
 
     prompts = tokenizer([eval_prompt(r["question"], TEMPLATE) for r in records], add_special_tokens=False)
     completions = tokenizer([r["response"] + IM_END for r in records], add_special_tokens=False)
+    marker = len(STYLE_MARKERS["steps"])
     input_ids, labels = [], []
-    for prompt, completion in zip(prompts["input_ids"], completions["input_ids"], strict=True):
+    for record, prompt, completion in zip(records, prompts["input_ids"], completions["input_ids"], strict=True):
         input_ids.append(prompt + completion)
-        labels.append([-100] * len(prompt) + completion)
+        skipped = 0 if record.get("style_in_loss", True) else marker
+        labels.append([-100] * (len(prompt) + skipped) + completion[skipped:])
     return {"input_ids": input_ids, "labels": labels}
 
 
