@@ -95,6 +95,8 @@ def lab_config(model: Path, data_dir: Path) -> dict:
         f"training.max_steps={STEPS}",
         f"training.save_steps={STEPS}",
         f"training.learning_rate={LEARNING_RATE}",
+        # The lab's learning rate, steps and example choice were measured at rollout temperature 1.0.
+        "training.temperature=1.0",
         f"runs.pi1.training.save_steps={STEPS}",
         f"testbed.types={DATA['types']}",
         f"benchmark_set.averaged={DATA['types']}",

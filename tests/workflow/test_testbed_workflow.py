@@ -18,12 +18,13 @@ def test_testbed_dry_run_plans_the_whole_experiment(tmp_path):
     config = oc.load_config([REPO_ROOT / "config" / "testbed.yaml"])
     rows = config["report"]["table1"]["rows"]
     trained = [row for row in rows if row != "base"]
-    evaluations = 1 + sum(len(oc.evaluated_steps(config, run)) for run in trained)
     assert counts["generate_testbed_data"] == 1 and counts["build_testbed_model"] == 1
     assert "fetch_data" not in counts and "build_tiny_model" not in counts
     assert counts["train_grpo"] == len(trained) + 1  # and the recomputed history run
     assert counts["collect_history"] == 1 and counts["rank_examples"] == 1
-    assert counts["evaluate_checkpoint"] == evaluations == 25
+    # One evaluation job per row (evaluation.jobs: run), each evaluating every saved step of its run.
+    assert counts["evaluate_run"] == len(rows) == 6 and "evaluate_checkpoint" not in counts
+    assert sum(len(oc.evaluated_steps(config, run)) for run in trained) == 8 + 4 * 2
     assert counts["report_table1"] == 1 and counts["report_testbed"] == 1 and counts["plot_figure"] == 2
     figure = snakemake(workdir, "figure1", "-n", "--configfile", "config/testbed.yaml")
     assert "plot_figure" in job_counts(figure.stdout)
