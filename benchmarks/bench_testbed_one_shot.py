@@ -5,6 +5,7 @@ with a 95% bootstrap interval and the paired difference to the base; per type at
 against the first evaluated step after the training reward's peak; the most frequent final answers.
 
     python benchmarks/bench_testbed_one_shot.py DIR [--type add4] [--seed N] [--set key=value ...] [--no-forced-styles]
+    python benchmarks/bench_testbed_one_shot.py DIR --pool-sampling N   (the base's sampled accuracy only)
 
 DIR keeps the data, model and runs (a second call reuses what is there). The example is the pool's first problem of
 `--type`, duplicated to the batch as for pi1; settings are config/testbed.yaml's (`--set` overrides them).
@@ -84,6 +85,40 @@ def style_accuracy(model_dir: Path, data_dir: Path, types: list[str], problems: 
         print(f"  {kind}: " + ", ".join(cells) + f" ({len(rows)} problems)")
 
 
+def pool_sampling(model_dir: Path, data_dir: Path, problems: int, temperatures: list[float], samples: int = 8) -> None:
+    """How often the base model's *sampled* answers (any format) are right on the first `problems` pool problems, at
+    each rollout temperature: the training reward a 1-shot run can reach once every sample is boxed, without
+    memorising its example's answer."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from oneshot_rlvr.prompts import eval_prompt
+    from oneshot_rlvr.testbed.model import TEMPLATE
+    from oneshot_rlvr.testbed.tasks import final_number
+
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(model_dir), AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.padding_side = "left"
+    model.eval()
+    pool = data.load_dsr_sub(data_dir).iloc[:problems]
+    questions = [prompt[0]["content"] for prompt in pool["prompt"]]
+    answers = [int(reward["ground_truth"]) for reward in pool["reward_model"]]
+    batch = tokenizer([eval_prompt(q, TEMPLATE) for q in questions], return_tensors="pt", padding=True,
+                      add_special_tokens=False)  # fmt: skip
+    for temperature in temperatures:
+        torch.manual_seed(0)
+        with torch.no_grad():
+            out = model.generate(**batch, max_new_tokens=40, do_sample=True, temperature=temperature, top_k=0,
+                                 top_p=1.0, num_return_sequences=samples)  # fmt: skip
+        texts = tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
+        right = [sum(final_number(texts[i * samples + j]) == answers[i] for j in range(samples)) / samples
+                 for i in range(len(questions))]  # fmt: skip
+        boxed = sum("\\boxed" in text for text in texts) / len(texts)
+        print(f"temperature {temperature}: sampled answers right (any format) {100 * sum(right) / len(right):.1f} % "
+              f"over {len(right)} pool problems x {samples}; boxed {100 * boxed:.1f} %; problems right in >= 6 of "
+              f"{samples} samples: {100 * sum(r >= 0.75 for r in right) / len(right):.1f} %; pool index 0 "
+              f"({questions[0]} = {answers[0]}): {100 * right[0]:.0f} %")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
@@ -91,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="training.seed of the run (default: the configured one)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides key=value")
     parser.add_argument("--no-forced-styles", action="store_true", help="skip the base's forced-style accuracy")
+    parser.add_argument("--pool-sampling", type=int, metavar="N",
+                        help="only print the base's sampled accuracy on the first N pool problems, then stop")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     overrides = [f"data_dir={root / 'data'}", f"models.testbed.path={root / 'model'}", *args.set]
@@ -104,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (root / "model").is_dir():
         build_testbed_model(root / "model", root / "data", settings["model"])
     print(f"data and model: {time.perf_counter() - started:.0f} s")
+    if args.pool_sampling:
+        temperatures = sorted({float(config["training"]["temperature"]), 1.0})
+        pool_sampling(root / "model", root / "data", args.pool_sampling, temperatures)
+        return 0
     base = evaluated(config, root / "model", root, "base", 0)
     if not args.no_forced_styles:
         print("base model, greedy accuracy in any format with the first characters forced to a style:")
