@@ -1,5 +1,5 @@
-"""The package's dependencies are visible: imports at module top, no import cycles, every module importable on its
-own in a fresh interpreter, and no module over the size the next engineer can read in one sitting."""
+"""The package's dependencies are visible: imports at module top, no import cycles, every module importable in a
+fresh interpreter, and no module over the size the next engineer can read in one sitting."""
 
 from __future__ import annotations
 
@@ -114,24 +114,15 @@ def test_imports_are_at_module_top():
     assert not late, "imports inside functions: " + "; ".join(late)
 
 
-def test_every_module_imports_alone_in_a_fresh_interpreter():
-    """Each module imported first, in one child per batch (a cycle shows only when its module is imported first)."""
-    names = sorted(_modules())
-    script = (
-        "import importlib, subprocess, sys\n"
-        "failed = []\n"
-        "for name in sys.argv[1:]:\n"
-        "    code = subprocess.run([sys.executable, '-c', f'import {name}'], capture_output=True, text=True)\n"
-        "    if code.returncode:\n"
-        "        failed.append(f'{name}: {code.stderr.strip().splitlines()[-1]}')\n"
-        "print('\\n'.join(failed))\n"
-        "sys.exit(1 if failed else 0)\n"
-    )
-    top = sorted({name.split(".")[1] if name.count(".") else name for name in names})
-    leaves = sorted(name for name in names if name.count(".") == 2)  # submodules of the packages
-    result = subprocess.run([sys.executable, "-c", script, *[f"oneshot_rlvr.{t}" for t in top if t != "oneshot_rlvr"],
-                             *leaves], capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_every_module_imports_in_a_fresh_interpreter():
+    """All modules but those that load torch/TRL at their top, imported one after another in a fresh interpreter
+    (the static test above finds the cycles that would show only when a particular module is imported first; one
+    interpreter per module would cost a minute)."""
+    modules = _modules()
+    names = sorted(name for name, path in modules.items() if not _imports_heavy_at_top(path))  # torch: trainer tests
+    script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    result = subprocess.run([sys.executable, "-c", script, *names], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_modules_stay_short():
