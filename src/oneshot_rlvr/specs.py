@@ -226,6 +226,7 @@ class EvaluationSpec(_Spec):
     model: Mapping[str, Any]
     icl: Mapping[str, Any] | None = ABSENT
     benchmark_set: Mapping[str, Any] | None = ABSENT
+    dtype: str = ABSENT  # a run's `evaluation.dtype` (Table 7's fp32 rows); absent: the backend's "auto"
 
 
 def field_names(spec_type: type[_Spec]) -> list[str]:
