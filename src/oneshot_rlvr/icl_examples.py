@@ -12,6 +12,8 @@ import ast
 import json
 from pathlib import Path
 
+from oneshot_rlvr.io import iter_jsonl
+
 RELPATH = "icl/qwen_eval_examples.jsonl"
 # The sets kept, in the data file's order: the MATH few-shot list ("Qwen official 4 examples" are its first 4,
 # "Example 1" its first), Minerva's, and the authors' one-example lists for MATH500 and AIME24 (pi1).
@@ -66,14 +68,11 @@ def convert_examples_source(text: str, source: str) -> list[str]:
 def load_demonstrations_set(path: Path, set_name: str, count: int) -> list[tuple[str, str]]:
     """The first `count` (question, response) pairs of one set of the data file, in their order."""
     pairs: dict[int, tuple[str, str]] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in iter_jsonl(Path(path), ExamplesError):
         try:
-            row = json.loads(line)
             if row["set"] == set_name:
                 pairs[int(row["position"])] = (str(row["question"]), str(row["response"]))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise ExamplesError(f"{path}:{number}: expected set, position, question, response ({error})") from None
     chosen = [pairs.get(position) for position in range(count)]
     if any(pair is None for pair in chosen):

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from oneshot_rlvr.io import read_jsonl
+
 RESAMPLES = 10_000
 LEVEL = 0.95
 SEED = 0
@@ -105,8 +107,6 @@ def read_outcomes(metrics_path: Path, benchmark: str, grader: str | None = None)
 def _responses_outcomes(responses: str, version: tuple[int, int], grader: str | None) -> Outcomes:
     """A responses file's outcomes, read once per report (a table reads a file for its cell, the average, the
     last step and the paired difference); the file's modification time and size key the cache."""
-    from oneshot_rlvr.io import read_jsonl
-
     try:
         return outcomes_from_rows(read_jsonl(Path(responses)), grader)
     except IntervalError as error:

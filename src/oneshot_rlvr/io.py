@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,28 +115,34 @@ def atomic_write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file; a malformed line raises ValueError naming the file and line."""
-    rows = []
-    with open(path) as handle:
+def iter_jsonl(path: Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line number, object) for each non-blank line of a JSONL file; a malformed line raises `error`
+    naming the file and line. The one JSONL reader of the package."""
+    with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: malformed JSON line ({error.msg})") from None
+            except json.JSONDecodeError as problem:
+                raise error(f"{path}:{number}: malformed JSON line ({problem.msg})") from None
             if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object")
-            rows.append(row)
-    return rows
+                raise error(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+            yield number, row
 
 
-def atomic_write_bytes_from(path: Path, writer) -> None:
-    """Let `writer(tmp_path)` produce the file, then move it into place."""
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL file; a malformed line raises ValueError naming the file and line."""
+    return [row for _, row in iter_jsonl(path)]
+
+
+def atomic_write_bytes_from(path: Path, writer, suffix: str | None = None) -> None:
+    """Let `writer(tmp_path)` produce the file (the temporary file ends in `suffix`, default the path's own), then
+    move it into place; anything `writer` raises leaves the path as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    suffix = path.suffix if suffix is None else suffix
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         writer(tmp)

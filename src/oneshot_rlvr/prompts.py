@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
+
+from oneshot_rlvr.io import iter_jsonl
 
 QWEN_MATH_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -93,13 +94,10 @@ def icl_input(question: str, demonstrations: Sequence[tuple[str, str]]) -> str:
 def load_demonstrations(path: Path) -> list[tuple[str, str]]:
     """Demonstrations from a JSONL file, one {"question": ..., "response": ...} object per line."""
     demonstrations = []
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in iter_jsonl(Path(path)):
         try:
-            row = json.loads(line)
             demonstrations.append((str(row["question"]), str(row["response"])))
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+        except KeyError as error:
             raise ValueError(f"{path}:{number}: a demonstration needs 'question' and 'response' ({error})") from None
     if not demonstrations:
         raise ValueError(f"{path}: no demonstrations")

@@ -5,13 +5,14 @@ example's training-accuracy history, sorted descending with a stable sort, so ti
 order (which decides pi1209 among the zero-variance examples). The other scores (`var`, `mean` = difficulty,
 `random`, `lim` = LIMR-style learning impact) rank the same way.
 
-Example-set names: `pi<i>` (rank i), unions `pi1_pi13`, rank ranges `pi1_to_pi16`, `random<k>` (k DSR-sub
-examples drawn with the selection seed), `dsr_sub`, `math_train`. Sets of k examples are duplicated to the batch
-size with equal, blocked copies (128 / 16 = 8 of each for 16 examples).
+Example-set names (`example_sets` parses them): `pi<i>` (rank i), unions `pi1_pi13`, rank ranges `pi1_to_pi16`,
+`random<k>` (k DSR-sub examples drawn with the selection seed), `dsr_sub`, `math_train`. Sets of k examples are
+duplicated to the batch size with equal, blocked copies (128 / 16 = 8 of each for 16 examples).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -21,19 +22,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SCORES = ("std", "var", "mean", "random", "lim")
-# The largest rank an example-set name may use (5 digits): names are checked before any range is built, so
-# `pi1_to_pi300000000` fails at once instead of building 300 million ranks. Ranks are written without leading
-# zeros (`pi01` is refused, not read as pi1).
-MAX_RANK = 99_999
-_RANK = r"[1-9][0-9]{0,4}"
-_PI_SET = re.compile(rf"^pi{_RANK}(_pi{_RANK})*$")
-_PI_RANGE = re.compile(rf"^pi({_RANK})_to_pi({_RANK})$")
-_RANDOM_SET = re.compile(rf"^random({_RANK})$")
+from oneshot_rlvr.data import INSTRUCTION_SUFFIX, load_history
+from oneshot_rlvr.example_sets import PI1_SIMPLIFIED, ExampleSetError, pi_ranks, random_count
+from oneshot_rlvr.example_sets import needs_ranking as needs_ranking
+from oneshot_rlvr.example_sets import set_size as set_size
+from oneshot_rlvr.io import atomic_write_text
+from oneshot_rlvr.training.checkpoints import complete_checkpoints
+from oneshot_rlvr.training.history import HISTORY_FILE
 
+SCORES = ("std", "var", "mean", "random", "lim")
 # Table 18's simplified pi'1: only the step the base model gets wrong. The paper gives neither the exact string nor
 # the label; we use "Calculate ∛2048" with DSR-sub's instruction suffix and pi1's label 12.8 (docs/fidelity.md).
-PI1_SIMPLIFIED = "pi1_simplified"
 PI1_SIMPLIFIED_PROBLEM = "Calculate ∛2048"
 PI1_SIMPLIFIED_LABEL = "12.8"
 # Its extra_info.index: not a DSR-sub row (those are 0..1208), so its history key cannot collide with one.
@@ -43,8 +42,8 @@ PI1_SIMPLIFIED_INDEX = -1
 PAPER_NAMED = (1, 2, 3, 4, 7, 11, 13, 16, 17, 605, 606, 1201, 1207, 1208, 1209)
 
 
-class SelectionError(ValueError):
-    """An unknown example-set name, score or rank."""
+# One error for unknown example-set names, scores and ranks.
+SelectionError = ExampleSetError
 
 
 def score_history(history: Mapping[str, Sequence[float]], score: str = "std", seed: int = 0) -> dict[str, float]:
@@ -105,8 +104,6 @@ def rank_examples(history: Mapping[str, Sequence[float]], score: str = "std", se
 
 
 def write_ranking(ranking: pd.DataFrame, path: Path) -> None:
-    from oneshot_rlvr.io import atomic_write_text
-
     atomic_write_text(Path(path), ranking.to_csv(sep="\t", index=False, float_format="%.6f"))
 
 
@@ -155,33 +152,8 @@ def read_ranking(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"rank": ranks, "index": indices, "score": scores})
 
 
-def pi_ranks(name: str) -> list[int]:
-    """`pi1_pi13` -> [1, 13]; `pi1_to_pi16` -> [1, ..., 16]."""
-    if len(name) > 1000:
-        raise SelectionError(f"example set name {name[:40]!r}... is {len(name)} characters long")
-    span = _PI_RANGE.match(name)
-    if span:
-        first, last = int(span.group(1)), int(span.group(2))
-        if first < 1 or last < first:
-            raise SelectionError(f"example set {name!r}: a rank range must run upwards from pi1 or later")
-        return list(range(first, last + 1))
-    if not _PI_SET.match(name):
-        raise SelectionError(
-            f"unknown example set {name!r}: expected pi<i>, a union like pi1_pi13, a range like pi1_to_pi16, "
-            f"random<k>, dsr_sub or math_train (ranks 1..{MAX_RANK}, no leading zeros)"
-        )
-    return [int(part[2:]) for part in name.split("_")]
-
-
-def needs_ranking(name: str) -> bool:
-    """Whether an example set is chosen by rank (pi sets and ranges), so needs the ranking to be built."""
-    return name not in ("dsr_sub", "math_train", PI1_SIMPLIFIED) and not _RANDOM_SET.match(name)
-
-
 def simplified_pi1() -> pd.DataFrame:
     """The one-row verl-format frame of pi'1 (Table 18), in DSR-sub's layout and with its instruction suffix."""
-    from oneshot_rlvr.data import INSTRUCTION_SUFFIX
-
     return pd.DataFrame(
         {
             "data_source": [PI1_SIMPLIFIED],
@@ -191,20 +163,6 @@ def simplified_pi1() -> pd.DataFrame:
             "extra_info": [{"index": PI1_SIMPLIFIED_INDEX, "split": "train"}],
         }
     )
-
-
-def set_size(name: str, dsr_sub_size: int = 1209, math_train_size: int = 7500) -> int:
-    """Number of distinct examples an example set trains on (Table 3's "Size" column)."""
-    if name == "dsr_sub":
-        return dsr_sub_size
-    if name == "math_train":
-        return math_train_size
-    drawn = _RANDOM_SET.match(name)
-    if drawn:
-        return int(drawn.group(1))
-    if name == PI1_SIMPLIFIED:
-        return 1
-    return len(set(pi_ranks(name)))
 
 
 def random_indices(dsr_sub: pd.DataFrame, count: int, seed: int) -> list[int]:
@@ -255,9 +213,9 @@ def make_dataset(
         return math_train[labelled].reset_index(drop=True)
     if name == PI1_SIMPLIFIED:
         return duplicate_to_batch(simplified_pi1(), batch_size)
-    drawn = _RANDOM_SET.match(name)
-    if drawn:
-        wanted = random_indices(dsr_sub, int(drawn.group(1)), seed)
+    count = random_count(name)
+    if count is not None:
+        wanted = random_indices(dsr_sub, count, seed)
     elif ranking is None:
         pi_ranks(name)  # an unknown name is named as such, not as a missing ranking
         raise SelectionError(f"example set {name!r} needs a ranking")
@@ -278,11 +236,6 @@ def collect_history(done_path: Path, checkpoint_dir: Path, step: int) -> dict[st
     The run's done file must list the step, and the checkpoint must be complete (its marker written after the
     history), so a half-written checkpoint is never ranked.
     """
-    import json
-
-    from oneshot_rlvr.data import load_history
-    from oneshot_rlvr.training import HISTORY_FILE, complete_checkpoints
-
     try:
         done = json.loads(Path(done_path).read_text())
     except OSError as error:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr import data
 from oneshot_rlvr.io import dir_mode
 from oneshot_rlvr.prompts import QWEN_MATH_SYSTEM
 
@@ -42,8 +43,6 @@ CHAT_TEMPLATE = (
 
 def corpus_from_data(data_dir: Path, max_rows: int) -> list[str]:
     """Text to train the tokenizer on: DSR-sub prompts, MATH solutions and benchmark questions."""
-    from oneshot_rlvr import data
-
     texts: list[str] = []
     dsr = data.load_dsr_sub(data_dir)
     texts.extend(row["prompt"][0]["content"] for row in dsr.to_dict("records"))
@@ -88,8 +87,6 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int):
 
 def warm_start_pairs(data_dir: Path, limit: int) -> list[tuple[list[dict[str, str]], str]]:
     """(chat prompt, short boxed answer) pairs from MATH train: teaches the answer format, not the test sets."""
-    from oneshot_rlvr import data
-
     frame = data.load_math_train(data_dir)
     pairs = []
     for row in frame.to_dict("records"):

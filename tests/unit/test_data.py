@@ -245,7 +245,7 @@ def test_benchmark_errors(tmp_path):
     bad = tmp_path / data.relpath_of("amc23")
     bad.parent.mkdir(parents=True)
     bad.write_text('{"question": "q", "answer": 1.0}\n\n{not json\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"amc23/test\.jsonl:3: invalid JSON"):
+    with pytest.raises(DataError, match=r"amc23/test\.jsonl:3: malformed JSON line"):
         data.load_benchmark("amc23", tmp_path)
 
     _write_jsonl(tmp_path / data.relpath_of("aime25"), [{"answer": "5"}])
@@ -402,7 +402,7 @@ def test_fetch_from_local_copy(tmp_path, shared_data, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("should not copy")
 
-    monkeypatch.setattr(data.shutil, "copyfile", boom)
+    monkeypatch.setattr(data.download.shutil, "copyfile", boom)
     assert data.fetch("aime24", dest, local_data_dir=shared_data) == dest / "benchmarks/aime24/test.jsonl"
     with pytest.raises(AssertionError):
         data.fetch("aime24", dest, local_data_dir=shared_data, force=True)

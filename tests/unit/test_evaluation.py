@@ -460,6 +460,7 @@ def test_vllm_backend_contract_with_fake_vllm(tiny_model, shared_data, tmp_path,
             "seed": 0,
             "max_model_len": 4096,
             "trust_remote_code": True,
+            "dtype": "auto",  # evaluation.dtype unset: the checkpoint's own
         }
     ]
     tokenizer = fake.LLM(model="x").get_tokenizer()

@@ -33,7 +33,7 @@ def test_conversion_of_the_evaluation_source_gives_the_shipped_file(shared_data,
     assert [(r["set"], r["position"]) for r in rows][:5] == [("math", i) for i in range(5)] and len(rows) == 11
     source = examples_source(rows).encode()
     # The download itself needs the internet: the converter gets the source text from here instead.
-    monkeypatch.setattr(data, "_open_url", lambda url, name: io.BytesIO(source))
+    monkeypatch.setattr(data.download, "_open_url", lambda url, name: io.BytesIO(source))
     fetched = data.fetch("qwen_icl", tmp_path / "dl")
     assert fetched.read_bytes() == (shared_data / icl_examples.RELPATH).read_bytes()
     assert data.sha256_of(fetched) == data.known_checksums()[icl_examples.RELPATH]

@@ -20,11 +20,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from oneshot_rlvr.io import atomic_write_json
 from oneshot_rlvr.training.history import HISTORY_FILE
 
 COMPLETE_MARKER = "oneshot_rlvr_complete.json"
@@ -80,36 +80,6 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def durable_write_json(path: Path, payload: Any) -> None:
-    """Atomic and durable: fsync the temporary file, rename it into place, fsync the folder's entry."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(json.dumps(payload, indent=2) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_path(path.parent)
-
-
-def _umask() -> int:
-    """The process umask, read without changing it where Linux reports it (os.umask alone must set one)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
 def file_manifest(checkpoint: Path) -> dict[str, int]:
     """Every file of a checkpoint (recursively, marker excluded) with its size in bytes."""
     return {
@@ -127,7 +97,7 @@ def write_complete_marker(checkpoint: Path, step: int) -> None:
         fsync_path(checkpoint / name)
     for folder in sorted({(checkpoint / name).parent for name in manifest} | {checkpoint}, reverse=True):
         fsync_path(folder)
-    durable_write_json(checkpoint / COMPLETE_MARKER, {"step": step, "time": time.time(), "files": manifest})
+    atomic_write_json(checkpoint / COMPLETE_MARKER, {"step": step, "time": time.time(), "files": manifest})
     fsync_path(checkpoint.parent)
 
 

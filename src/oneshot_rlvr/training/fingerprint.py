@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr.config import spec_hash
-from oneshot_rlvr.training.checkpoints import durable_write_json
+from oneshot_rlvr.io import atomic_write_json
+from oneshot_rlvr.specs import spec_hash
 from oneshot_rlvr.training.errors import TrainingError
 
 # Settings that do not change what the first N steps compute: a run may resume across changes to these.
@@ -50,7 +50,7 @@ def set_aside_stale_checkpoints(checkpoint_dir: Path, fingerprint: str) -> Path 
             print(f"checkpoints in {checkpoint_dir} belong to other settings or data; moved to {moved}", flush=True)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     if _recorded_fingerprint(marker) != fingerprint:
-        durable_write_json(marker, {"fingerprint": fingerprint})
+        atomic_write_json(marker, {"fingerprint": fingerprint})
     return moved
 
 

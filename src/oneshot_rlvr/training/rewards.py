@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oneshot_rlvr import grading
 from oneshot_rlvr.training.history import HistoryRecorder
 from oneshot_rlvr.training.train_log import TrainingLog
 
@@ -22,8 +23,6 @@ class RewardFunction:
         self.__name__ = f"{kind}_reward"
 
     def __call__(self, prompts, completions, answer, index, trainer_state=None, **_: Any) -> list[float]:
-        from oneshot_rlvr import grading
-
         texts = [completion_text(completion) for completion in completions]
         if self.kind == "format":
             rewards = [1.0 if grading.format_ok(text) else 0.0 for text in texts]

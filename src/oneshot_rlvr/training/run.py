@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr.io import atomic_write_json
+from oneshot_rlvr.specs import TrainingSpec
 from oneshot_rlvr.training.checkpoints import (
     complete_checkpoints,
     has_resume_state,
@@ -39,8 +40,10 @@ from oneshot_rlvr.training.train_log import TrainingLog
 def train(spec: Mapping[str, Any], dataset_path: Path, checkpoint_dir: Path, done_path: Path) -> dict[str, Any]:
     """Train (or resume) one run; write the done file with the saved steps once max_steps is reached.
 
-    A failed input check raises BadTrainingInput (nothing written); later failures raise TrainingError.
+    A failed input check raises BadTrainingInput (nothing written); later failures raise TrainingError. A spec
+    with a misspelt, missing or mistyped key is refused before anything is loaded (specs.SpecError).
     """
+    spec = TrainingSpec.parse(spec)
     from trl import GRPOConfig
 
     started = time.time()

@@ -1,0 +1,64 @@
+"""The `oneshot-rlvr` command line: every workflow step runs by hand with the same code the rules call."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from oneshot_rlvr.cli import (
+    data_commands,
+    evaluation_commands,
+    report_commands,
+    selection_commands,
+    training_commands,
+)
+from oneshot_rlvr.cli.arguments import (
+    OneLineParser,
+    json_object,
+    key_value_pairs,
+    non_negative_int,
+    positive_int,
+)
+
+# One module per stage, in flow order (the order `oneshot-rlvr --help` lists their subcommands).
+STAGES = (data_commands, selection_commands, training_commands, evaluation_commands, report_commands)
+
+# Expected failures (bad config, data, paths; every package error subclasses ValueError or RuntimeError) end with
+# one line `oneshot-rlvr <command>: error: <message>` and exit code 2; ONESHOT_RLVR_TRACEBACK=1 shows the traceback.
+EXPECTED_ERRORS = (ValueError, RuntimeError, OSError, KeyError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="oneshot-rlvr", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
+    for stage in STAGES:
+        stage.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except EXPECTED_ERRORS as error:
+        if os.environ.get("ONESHOT_RLVR_TRACEBACK"):
+            raise
+        message = str(error) if not isinstance(error, KeyError) else f"missing key {error}"
+        if isinstance(error, OSError) and error.filename is not None and error.strerror:
+            message = f"{error.filename}: {error.strerror}"
+        message = " ".join(message.split()) or type(error).__name__
+        print(f"oneshot-rlvr {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+__all__ = [
+    "EXPECTED_ERRORS",
+    "build_parser",
+    "json_object",
+    "key_value_pairs",
+    "main",
+    "non_negative_int",
+    "positive_int",
+]
