@@ -182,7 +182,10 @@ def engine_method_calls(path: Path) -> list[tuple[str, ast.Call]]:
     return found
 
 
-OUR_VLLM_FILES = (REPO / "src" / "oneshot_rlvr" / "evaluation.py", REPO / "benchmarks" / "bench_gpu_model.py")
+OUR_VLLM_FILES = (
+    REPO / "src" / "oneshot_rlvr" / "evaluation" / "backends.py",
+    REPO / "benchmarks" / "bench_gpu_model.py",
+)
 
 
 def trl_vllm_file() -> Path:
