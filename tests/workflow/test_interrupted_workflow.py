@@ -57,8 +57,14 @@ def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_pat
     resume = [*args, "--rerun-incomplete"]
     run_until(interrupted, args, lambda wd: any(log.stat().st_size for log in files_under(wd, "logs/train_grpo/*.log")),
               signal.SIGINT, True)  # fmt: skip
+    # An evaluation log written by this run (the first may have started the base model's evaluation already).
+    second_started = time.time()
     run_until(
-        interrupted, resume, lambda wd: files_under(wd, "logs/evaluate_checkpoint/*/*.log"), signal.SIGTERM, False
+        interrupted,
+        resume,
+        lambda wd: any(p.stat().st_mtime > second_started for p in files_under(wd, "logs/evaluate_checkpoint/*/*.log")),
+        signal.SIGTERM,
+        False,
     )
     evaluated = len(files_under(interrupted, "results/eval/*/*/metrics.json"))
     run_until(
