@@ -51,26 +51,25 @@ def grouped_pairs(items: list[str], option: str, form: str = "NAME=PATH") -> dic
     return grouped
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (batch sizes, workers, world size)."""
+def _int_at_least(text: str, minimum: int, too_small: str) -> int:
+    """An argparse integer of at least `minimum`; `too_small` names what a smaller value is."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is {too_small}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (batch sizes, workers, world size)."""
+    return _int_at_least(text, 1, "not a positive integer")
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0 (steps)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
+    return _int_at_least(text, 0, "negative")
 
 
 def non_negative_ints(text: str, refusal: str) -> list[int]:
