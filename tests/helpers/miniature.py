@@ -1,86 +1,70 @@
-"""The suite's miniature of `paper`: one Snakemake run of every table and figure that the end-to-end tests read
-(tests/workflow/conftest.py runs it once per session), and how to run the same configuration elsewhere.
+"""The suite's miniature of `paper`: the README's command word for word, run once per session in a checkout laid
+out as a user's (tests/workflow/conftest.py), whose outputs the end-to-end tests read; and how to run more targets
+with the same configuration there.
 
-It is the README's `snakemake paper --cores 2 --configfile config/tiny.yaml --config local_data_dir=...` with two
-more config files: config/test.yaml (a smaller tiny model; 2 steps, a checkpoint each) and config/suite.yaml
-(SUITE_NARROWING below: fewer problems; one step for every configured run outside Table 1; the Table 3 sweep
-narrowed to pi1..pi2). Table 1's runs and the example-set runs keep 2 steps, so checkpoint selection, the
-per-run evaluation of several steps and Figure 3's steps are exercised end to end.
+Its whole configuration is config/tiny.yaml (1 or 2 steps per run, a few problems per benchmark, the sweep
+narrowed to pi1..pi2): what a user's miniature runs is what the suite checks.
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from oneshot_rlvr import config as oc
-from oneshot_rlvr.data import ALL_BENCHMARKS
 
-from .workflow import WORKFLOW_TEST_OVERRIDES, copy_workflow
+from .workflow import copy_workflow
 
 # The README's command, word for word (run in a checkout with the data at ../shared/data).
-README_PAPER_COMMAND = (
-    "snakemake paper --cores 2 --configfile config/tiny.yaml --config local_data_dir=../shared/data"
-)
-CONFIG_FILES = ("config/tiny.yaml", "config/test.yaml", "config/suite.yaml")
-ONE_STEP = {"training": {"max_steps": 1, "save_steps": 1}}
-# MATH500's first problem: within the narrowed limit, so Figure 3 shows its evaluated response at every step.
+README_PAPER_COMMAND = "snakemake paper --cores 2 --configfile config/tiny.yaml --config local_data_dir=../shared/data"
+CONFIG_FILE = "config/tiny.yaml"
+DATA_DIR = "../shared/data"  # as the README's command names it, relative to the checkout
+# MATH500's first problem: within the miniature's limit, so Figure 3 shows its evaluated response at every step.
 FIGURE3_PROBLEM = "test/precalculus/807.json"
 
 
-def suite_narrowing() -> dict[str, Any]:
-    """config/suite.yaml: what the suite's miniature changes beyond config/test.yaml (see the module docstring)."""
-    tiny = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
-    table1 = set(tiny["report"]["table1"]["rows"])
-    one_step_runs = [
-        run
-        for run in tiny["runs"]
-        if run not in table1 and not oc.is_evaluation_only(tiny, run) and not oc.checkpoints_of(tiny, run)
-    ]
-    return {
-        "models": {
-            key: ONE_STEP for key in ("qwen2.5-math-7b", "llama-3.2-3b-instruct", "deepseek-r1-distill-qwen-1.5b")
-        },
-        "runs": {run: ONE_STEP for run in one_step_runs},
-        "evaluation": {
-            "benchmarks": {name: {"limit": 4 if name == "math500" else 2} for name in ALL_BENCHMARKS},
-        },
-        "sweep_examples": "pi1..pi2",
-        "figures": {"figure3": {"steps": [0, 1, 2], "problem_id": FIGURE3_PROBLEM}},
-    }
-
-
-def write_suite_config(workdir: Path) -> Path:
-    """A scratch copy of the workflow (copy_workflow) configured as the suite's miniature."""
-    copy_workflow(workdir, WORKFLOW_TEST_OVERRIDES)
-    (workdir / "config" / "suite.yaml").write_text(yaml.safe_dump(suite_narrowing()))
+def user_checkout(root: Path, shared_data: Path) -> Path:
+    """`root`/oneshot-rlvr: a copy of the workflow (copy_workflow) beside `root`/shared/data, a link to the data, as
+    a user's clone sits beside the shared folder."""
+    workdir = copy_workflow(root / "oneshot-rlvr")
+    (root / "shared").mkdir(exist_ok=True)
+    (root / "shared" / "data").symlink_to(shared_data)
     return workdir
+
+
+def readme_paper_args(*extra: str) -> list[str]:
+    """README_PAPER_COMMAND's Snakemake arguments (without `snakemake`), then `extra`."""
+    return [*shlex.split(README_PAPER_COMMAND)[1:], *extra]
 
 
 @dataclass(frozen=True)
 class Miniature:
-    """The finished suite miniature: its folder and the arguments that made it."""
+    """The finished suite miniature: its checkout (workdir; the data at ../shared/data) and how long it took."""
 
     workdir: Path
     data_dir: Path
     seconds: float
 
     def args(self, target: str, *extra: str) -> list[str]:
-        """Snakemake arguments for `target` with the miniature's config (2 cores)."""
+        """Snakemake arguments for `target` with the miniature's config (2 cores), as the README's command has them."""
         return [target, "--cores", "2", *self.config_args(), *extra]
 
     def config_args(self, *more_configfiles: str) -> list[str]:
-        return ["--configfile", *CONFIG_FILES, *more_configfiles, "--config", f"local_data_dir={self.data_dir}"]
+        return ["--configfile", CONFIG_FILE, *more_configfiles, "--config", f"local_data_dir={DATA_DIR}"]
 
     def config(self) -> dict[str, Any]:
         """The resolved config of the miniature (as the workflow saw it)."""
-        return oc.load_config([self.workdir / c for c in CONFIG_FILES], [f"local_data_dir={self.data_dir}"])
+        return oc.load_config([self.workdir / CONFIG_FILE], [f"local_data_dir={DATA_DIR}"])
 
     def clone(self, dest: Path) -> Path:
-        """A copy of the finished workspace (results, metadata, times kept) for a test that changes it."""
+        """A copy of the finished checkout (results, metadata, times kept) for a test that changes it: `dest` with
+        the data linked at ../shared/data beside it, as the miniature's own."""
         shutil.copytree(self.workdir, dest, symlinks=True)
+        shared = dest.parent / "shared"
+        shared.mkdir(exist_ok=True)
+        if not (shared / "data").exists():
+            (shared / "data").symlink_to(self.data_dir)
         return dest

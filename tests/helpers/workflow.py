@@ -6,32 +6,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import yaml
-
 from oneshot_rlvr.config import REPO_ROOT
 
-# The miniature made smaller for the Snakemake tests (written as config/test.yaml); same DAG and code paths.
-WORKFLOW_TEST_OVERRIDES = {
-    "tiny_model": {
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "vocab_size": 1024,
-        "tokenizer_corpus_rows": 400,
-        "warm_start_steps": 30,
-    },
-    "training": {"max_steps": 2, "save_steps": 1, "report_to": "none"},
-}
 
-
-def copy_workflow(dest: Path, overrides: dict | None = WORKFLOW_TEST_OVERRIDES) -> Path:
-    """Snakefile, workflow/ and config/ of this checkout in `dest`, with `overrides` as config/test.yaml (none
-    when None): what a user's clone holds before its first run."""
+def copy_workflow(dest: Path) -> Path:
+    """Snakefile, workflow/ and config/ of this checkout in `dest`: what a user's clone holds before its first run."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO_ROOT / "Snakefile", dest / "Snakefile")
     shutil.copytree(REPO_ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO_ROOT / "config", dest / "config")
-    if overrides is not None:
-        (dest / "config" / "test.yaml").write_text(yaml.safe_dump(overrides))
     return dest
 
 

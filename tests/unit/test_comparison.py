@@ -165,8 +165,8 @@ def test_seeds_expand_into_runs_with_their_own_seed(tmp_path):
 
 def test_seeds_dry_run_plans_one_training_and_evaluation_per_seed(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
-    files = [workdir / "config" / name for name in ("tiny.yaml", "test.yaml", "seeds.yaml")]
-    files[2].write_text(seeded_config(tmp_path).read_text())
+    files = [workdir / "config" / name for name in ("tiny.yaml", "seeds.yaml")]
+    files[1].write_text(seeded_config(tmp_path).read_text())
     seeded = snakemake(workdir, "reproduce_table1", "-n", "-p", "--configfile", *map(str, files))
     counts = job_counts(seeded.stdout)
     # What the config asks for: Table 1's rows with pi1's further seeds, each its own training and evaluations.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers.workflow import WORKFLOW_TEST_OVERRIDES
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data
@@ -21,13 +20,9 @@ def tiny_tokenizer(shared_data, settings):
 
 
 @pytest.fixture(scope="module")
-def tokenizers(shared_data):
-    """Built once per module, keyed by the overrides' name (the parametrize ids below)."""
-    settings = oc.load_config([TINY])["tiny_model"]
-    return {
-        "tiny.yaml": tiny_tokenizer(shared_data, settings),
-        "e2e-tests": tiny_tokenizer(shared_data, {**settings, **WORKFLOW_TEST_OVERRIDES["tiny_model"]}),
-    }
+def tokenizer(shared_data):
+    """Built once per module."""
+    return tiny_tokenizer(shared_data, oc.load_config([TINY])["tiny_model"])
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +30,9 @@ def dsr_prompts(shared_data):
     return [list(row["prompt"]) for row in data.load_dsr_sub(shared_data).to_dict("records")]
 
 
-@pytest.mark.parametrize("settings_name", ["tiny.yaml", "e2e-tests"])
-def test_every_dsr_sub_prompt_fits_every_miniature_run(tokenizers, dsr_prompts, settings_name):
+def test_every_dsr_sub_prompt_fits_every_miniature_run(tokenizer, dsr_prompts):
     config = oc.load_config([TINY])
-    overrides = WORKFLOW_TEST_OVERRIDES["tiny_model"] if settings_name == "e2e-tests" else {}
-    settings = {**config["tiny_model"], **overrides}
-    tokenizer = tokenizers[settings_name]
+    settings = config["tiny_model"]
     lengths = [prompt_length(prompt, tokenizer) for prompt in dsr_prompts]
     assert len(lengths) == 1209
     trained = [run for run in oc.run_names(config) if not oc.is_evaluation_only(config, run)]
@@ -57,10 +49,30 @@ def test_every_dsr_sub_prompt_fits_every_miniature_run(tokenizers, dsr_prompts, 
     )
 
 
-def test_no_prompt_fits_names_the_shortest_length(tokenizers, dsr_prompts):
-    tokenizer = tokenizers["tiny.yaml"]
+def test_no_prompt_fits_names_the_shortest_length(tokenizer, dsr_prompts):
     records = [{"prompt": prompt, "answer": "1", "index": i} for i, prompt in enumerate(dsr_prompts[:3])]
     shortest = min(prompt_length(r["prompt"], tokenizer) for r in records)
     assert filter_long_prompts(records, tokenizer, shortest) != []
     with pytest.raises(TrainingError, match=rf"max_prompt_length={shortest - 1} \(the shortest is {shortest} tokens\)"):
         filter_long_prompts(records, tokenizer, shortest - 1)
+
+
+def test_table1_and_example_set_runs_train_two_steps_every_other_run_one():
+    """The miniature's steps (config/tiny.yaml's `runs` comment): Table 1's runs and the example-set runs 2 steps
+    with a checkpoint each; every other trained run 1 step, so its list names every configured run outside Table 1."""
+    config = oc.load_config([TINY])
+    table1 = set(config["report"]["table1"]["rows"])
+    trained = [
+        r for r in oc.run_names(config) if not oc.is_evaluation_only(config, r) and not oc.checkpoints_of(config, r)
+    ]
+    steps = {
+        run: (oc.training_spec(config, run)["max_steps"], oc.training_spec(config, run)["save_steps"])
+        for run in trained
+    }
+    assert {run: steps[run] for run in table1 if run in steps} == {run: (2, 1) for run in table1 if run in steps}
+    assert {"pi1", "dsr_sub"} <= table1 & set(steps)
+    others = {run: s for run, s in steps.items() if run not in table1}
+    assert others and others == {run: (1, 1) for run in others}
+    for example_set in ("pi2", "pi11", "pi16", "pi1208"):  # no `runs:` entry: training's 2 steps
+        spec = oc.training_spec(config, example_set)
+        assert (spec["max_steps"], spec["save_steps"]) == (2, 1), example_set

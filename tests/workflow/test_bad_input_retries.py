@@ -24,7 +24,7 @@ TARGET = "results/runs/pi1/train_done.json"
 
 
 def workflow_copy(dest: Path, overrides: dict) -> Path:
-    copy_workflow(dest, overrides=None)
+    copy_workflow(dest)
     (dest / "config" / "case.yaml").write_text(yaml.safe_dump(overrides))
     return dest
 

@@ -98,7 +98,7 @@ def argument(call: list[str], option: str) -> str:
 def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
     """Every rule's command (the whole `paper` DAG of the miniature, and collect_history), with hostile values for
     local_data_dir, data_dir, models.<m>.path (built and hub) and a workflow folder whose path holds `$(...)`."""
-    workdir = copy_workflow(tmp_path / "wf x;$(touch X)", overrides=None)
+    workdir = copy_workflow(tmp_path / "wf x;$(touch X)")
     (workdir / "config" / "hostile.yaml").write_text(yaml.safe_dump(hostile_config()))
     configs = ["--configfile", "config/tiny.yaml", "config/hostile.yaml"]
     result = snakemake(workdir, "paper", "-n", "-p", *configs)
@@ -142,7 +142,7 @@ def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
 def test_cheap_rules_run_for_real_on_a_data_folder_named_with_a_payload(tmp_path, shared_data):
     """fetch_data, rank_examples and make_dataset, run by Snakemake, with local_data_dir `my data; touch X` (a real
     copy of the data) and data_dir `res data/$(touch X)/...`: the files arrive, nothing is executed."""
-    workdir = copy_workflow(tmp_path / "wf x;$(touch X)", overrides=None)
+    workdir = copy_workflow(tmp_path / "wf x;$(touch X)")
     shutil.copytree(shared_data, tmp_path / "my data; touch X", ignore=shutil.ignore_patterns("icl"))
     (workdir / "config" / "hostile.yaml").write_text(
         yaml.safe_dump({"local_data_dir": HOSTILE_LOCAL, "data_dir": HOSTILE_DATA})
@@ -170,7 +170,7 @@ def test_cheap_rules_run_for_real_on_a_data_folder_named_with_a_payload(tmp_path
     ids=["run-name", "sweep-range", "duplicate-key"],
 )
 def test_workflow_refuses_hostile_names_naming_the_key(tmp_path, text, message):
-    workdir = copy_workflow(tmp_path / "wf", overrides=None)
+    workdir = copy_workflow(tmp_path / "wf")
     (workdir / "config" / "bad.yaml").write_text(text)
     result = snakemake(workdir, "reproduce_table1", "-n", "--configfile", "config/bad.yaml")
     assert result.returncode != 0
@@ -178,7 +178,7 @@ def test_workflow_refuses_hostile_names_naming_the_key(tmp_path, text, message):
 
 
 def test_workflow_refuses_nested_aliases_fast(tmp_path):
-    workdir = copy_workflow(tmp_path / "wf", overrides=None)
+    workdir = copy_workflow(tmp_path / "wf")
     (workdir / "config" / "bomb.yaml").write_text(BILLION_LAUGHS)
     result = snakemake(workdir, "reproduce_table1", "-n", "--configfile", "config/bomb.yaml", timeout=300)
     assert result.returncode != 0
@@ -192,7 +192,7 @@ def test_readme_gpu_override_works_as_written(tmp_path):
     values as strings, which the workflow types by the schema."""
     readme = (oc.REPO_ROOT / "README.md").read_text()
     (override,) = set(re.findall(r"--config '(training=\{gpus: \d+\})'", readme))
-    workdir = copy_workflow(tmp_path / "wf", overrides=None)
+    workdir = copy_workflow(tmp_path / "wf")
     result = snakemake(workdir, "reproduce_table1", "-n", "-p", "--config", override)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     gpus = int(re.search(r"\d+", override.split(":")[1]).group())

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers.miniature import write_suite_config
+from helpers.miniature import user_checkout
 
 
 def run_until(workdir: Path, args: list[str], ready, sig: int, whole_group: bool) -> None:
@@ -49,7 +49,7 @@ def files_under(workdir: Path, pattern: str) -> list[Path]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and signals")
 def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_path, miniature):
     args = ["snakemake", *miniature.args("reproduce_table1")]
-    interrupted = write_suite_config(tmp_path / "interrupted")
+    interrupted = user_checkout(tmp_path, miniature.data_dir)  # the data at ../shared/data, as the miniature's
     # Ctrl-C while the first training runs (its log has started: the model loads and trains for seconds, whereas
     # the miniature's 2-step run may be all but done when its first checkpoint appears); SIGTERM to Snakemake during
     # the evaluations (it finishes the running jobs, then stops); SIGKILL of everything (a lost machine) once one

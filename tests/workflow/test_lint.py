@@ -44,7 +44,7 @@ def test_lints_are_parsed():
 def test_snakemake_lint_passes(tmp_path, configfiles):
     """No lint at all, at paper scale and in the miniature: every rule has a log and a conda env, no `run:`
     blocks, no globals in shell commands, and functions only in common.smk."""
-    workdir = copy_workflow(tmp_path / "wf", overrides=None)
+    workdir = copy_workflow(tmp_path / "wf")
     args = ["--configfile", *configfiles] if configfiles else []
     result = subprocess.run(["snakemake", "--lint", *args], cwd=workdir, capture_output=True, text=True)
     output = result.stdout + result.stderr

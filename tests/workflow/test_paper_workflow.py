@@ -90,33 +90,17 @@ def _expected(metrics: dict, table: int, column: str, row: str | None = None) ->
 
 
 @pytest.mark.slow
-def test_miniature_paper_end_to_end(miniature):
-    """`paper` on the suite's miniature: every table (provenance of every cell), every figure (a valid PNG with its
-    panels, and a PDF), reports/README.md, and nothing left to do on a second run."""
+def test_readme_paper_miniature_exact_command(miniature, shared_data):
+    """The README's miniature of `paper` (README_PAPER_COMMAND, word for word, in a checkout with the data at
+    ../shared/data: the session's miniature): every table (provenance of every cell), every figure (a valid PNG with
+    its panels, and a PDF), reports/README.md, and nothing left to do when the same command plans again."""
     print(f"miniature of paper: {miniature.seconds:.0f}s")
+    assert miniature.workdir.name == "oneshot-rlvr"
+    assert (miniature.workdir / ".." / "shared" / "data").resolve() == shared_data.resolve()
     check_paper_outputs(miniature.workdir, miniature.config())
-    again = snakemake(miniature.workdir, *miniature.args("paper", "-n"))
-    assert "Nothing to be done" in again.stdout + again.stderr
-
-
-# The README's miniature of `paper` as a user runs it (config/tiny.yaml alone: 257 jobs, 4 steps, 14 sweep
-# examples, 96 responses per evaluation), an estimated twice the suite miniature's CPU time: not run by default;
-# `pytest --runxfail -k exact_command` runs it. Since config/tiny.yaml's max_prompt_length fits pi1208's prompt
-# it is expected to pass; remove the mark to run it in CI once the budget allows.
-@pytest.mark.slow
-@pytest.mark.xfail(
-    run=False,
-    reason="the full tiny.yaml miniature of paper is too long for CI; run with --runxfail",
-)
-def test_readme_paper_miniature_exact_command(tmp_path, shared_data):
-    """README_PAPER_COMMAND word for word, in a checkout with the data at ../shared/data."""
-    workdir = copy_workflow(tmp_path / "checkout" / "oneshot-rlvr", overrides=None)
-    (tmp_path / "checkout" / "shared").mkdir()
-    (tmp_path / "checkout" / "shared" / "data").symlink_to(shared_data)
-    result = subprocess.run(shlex.split(README_PAPER_COMMAND), cwd=workdir, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-4000:]
-    check_paper_outputs(workdir, oc.load_config([workdir / "config" / "tiny.yaml"], ["local_data_dir=../shared/data"]))
-    again = subprocess.run([*shlex.split(README_PAPER_COMMAND), "-n"], cwd=workdir, capture_output=True, text=True)
+    again = subprocess.run([*shlex.split(README_PAPER_COMMAND), "-n"], cwd=miniature.workdir, capture_output=True,
+                           text=True)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-4000:]
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -210,8 +194,8 @@ def test_new_table_targets_plan_from_their_runs(tmp_path):
     for number in NEW_TABLE_NUMBERS:
         assert f"reports/table{number}.md" in result.stdout, number
     jobs = result.stdout.split("\n[")
-    eval32k = [job for job in jobs if "results/eval/r1distill_pi1_eval32k/step2/metrics.json" in job]
-    assert eval32k and "--model results/runs/r1distill_pi1/checkpoints/checkpoint-2" in eval32k[0]
+    eval32k = [job for job in jobs if "results/eval/r1distill_pi1_eval32k/step1/metrics.json" in job]
+    assert eval32k and "--model results/runs/r1distill_pi1/checkpoints/checkpoint-1" in eval32k[0]
     assert '"max_new_tokens": 24' in eval32k[0]  # the miniature's "32k" (its 8k: 16 tokens)
     assert "results/runs/r1distill_pi1_eval32k" not in result.stdout  # nothing trained or stored for it
     fp32 = [job for job in jobs if "results/eval/base_fp32/step0/metrics.json" in job]
@@ -229,7 +213,7 @@ def test_seeds_reach_every_table_that_shows_the_run(tmp_path):
                        "--configfile", "config/tiny.yaml", "config/seeds.yaml")  # fmt: skip
     assert "results/runs/pi1.seed2/train_done.json" in result.stdout
     table18 = next(job for job in result.stdout.split("\n[") if "rule report_paper_table:" in job)
-    assert "--run pi1.seed2=2,4" in table18 and "--seeds pi1=1,2" in table18
+    assert "--run pi1.seed2=1,2" in table18 and "--seeds pi1=1,2" in table18
     table3 = next(job for job in result.stdout.split("\n[") if "rule report_table3:" in job)
     assert "--seeds pi1=1,2" in table3 and "--grader qwen_eval" in table3
     manifest = next(job for job in result.stdout.split("\n[") if "rule table3_manifest:" in job)

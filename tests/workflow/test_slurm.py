@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers.miniature import CONFIG_FILES, write_suite_config
+from helpers.miniature import CONFIG_FILE
 from helpers.workflow import copy_workflow
 from helpers.workflow import snakemake as run_in
 
@@ -84,8 +84,8 @@ def snakemake(workdir: Path, *args: str, timeout: float = 1200) -> str:
 
 
 def miniature_args(shared_data: Path, *configfiles: str) -> list[str]:
-    """The config of the suite's miniature (helpers/miniature.py), plus `configfiles`."""
-    return ["--configfile", *CONFIG_FILES, *configfiles, "--config", f"local_data_dir={shared_data}"]
+    """The config of the suite's miniature (config/tiny.yaml; helpers/miniature.py), plus `configfiles`."""
+    return ["--configfile", CONFIG_FILE, *configfiles, "--config", f"local_data_dir={shared_data}"]
 
 
 def submissions(output: str) -> list[tuple[str, str, Path]]:
@@ -191,7 +191,7 @@ def slurm_cluster():
 def slurm_workdir(slurm_cluster, tmp_path_factory) -> Path:
     """One copy of the workflow for the module's SLURM runs (the wall-time test reuses the built tiny model),
     configured as the suite's miniature."""
-    return write_suite_config(tmp_path_factory.mktemp("slurm") / "wf")
+    return copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
 
 
 @pytest.mark.slurm
