@@ -50,7 +50,7 @@ def test_default_sweep_is_table3_and_runs_are_derived():
     # The history run: full DSR-sub for selection.history_steps (the paper's 500).
     history = oc.training_spec(config, oc.HISTORY_RUN)
     assert history["dataset"] == "dsr_sub" and history["max_steps"] == 500 and oc.history_step(config) == 500
-    tiny = oc.load_config(["config/tiny.yaml"], ["selection.history_steps=3"])
+    tiny = oc.load_config(["config/tiny.yaml"], ["selection.history_steps=3", "training.save_steps=2"])
     assert oc.saved_steps(oc.training_spec(tiny, oc.HISTORY_RUN)) == [2, 3] and oc.history_step(tiny) == 3
     with pytest.raises(oc.ConfigError, match="unknown run 'nonsense'"):
         oc.training_spec(config, "nonsense")
