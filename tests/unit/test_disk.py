@@ -48,7 +48,11 @@ def test_plan_cli_with_keep_checkpoints_false(capsys):
     args = ["plan", "--run", "pi1", "--run", "dsr_sub", "--config", str(oc.REPO_ROOT / "config" / "tiny.yaml")]
     assert cli.main([*args, "--set", "training.keep_checkpoints=false"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    tiny = disk.qwen2_parameters(2048, 64, 128, 2, 4, 2, tied=True)
+    shape = oc.load_config(["config/tiny.yaml"])["tiny_model"]  # the architecture the miniature builds
+    tiny = disk.qwen2_parameters(
+        shape["vocab_size"], shape["hidden_size"], shape["intermediate_size"], shape["num_hidden_layers"],
+        shape["num_attention_heads"], shape["num_key_value_heads"], tied=True,
+    )  # fmt: skip
     assert lines[0].startswith("the given runs: 2 training runs")
     assert lines[2].split()[:3] == ["pi1", f"{tiny:,}", "2"]
     assert lines[2].endswith(f"{disk.human_bytes(tiny * (2 * 4 + 8)):>10} {disk.human_bytes(tiny * (4 + 8)):>16}")
