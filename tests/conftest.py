@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from helpers.miniature import MiniatureRun
 
+from oneshot_rlvr import data
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,3 +66,11 @@ def tiny_model(shared_data, tmp_path_factory) -> Path:
     from oneshot_rlvr.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", shared_data, TINY_TEST_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def dsr_dataset(shared_data, tmp_path_factory) -> Path:
+    """The first 16 rows of DSR-sub as a training dataset (shared by the training tests of a session)."""
+    path = tmp_path_factory.mktemp("ds") / "dsr_sub.parquet"
+    data.load_dsr_sub(shared_data).head(16).to_parquet(path)
+    return path
