@@ -2,159 +2,25 @@
 
 sympy and math-verify can take minutes (or forever) on hostile answers and cannot be interrupted in-process,
 so each slow pair goes to a worker process over private pipes; a worker past its deadline is killed, reaped and
-replaced in the background. The workers are forked from one "zygote" per process: a fresh interpreter
-(independent of the caller's ``__main__``, threads and torch/CUDA state) that loads and warms the graders once.
-So a pool of two costs one import of sympy and math-verify (about 0.9 CPU-s), not one per worker, and a worker
-killed on a timeout is replaced in milliseconds.
+replaced in the background. The workers are forked from one zygote per process (zygote.py), which loads the
+graders once.
 """
 
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr.grading.equivalence import GRADER_MODES, pair_equal
+from oneshot_rlvr.grading.zygote import Zygote
 
 _WORKER_START_TIMEOUT_S = 120.0
 #: Held while the pool runs (and by the verdict cache in dispatch.py): one grading batch at a time per process.
 POOL_LOCK = threading.RLock()
-
-_ZYGOTE_CODE = "import sys; from oneshot_rlvr.grading.pool import zygote_main; zygote_main(int(sys.argv[1]))"
-
-
-def _load_graders() -> None:  # pragma: no cover - runs in the zygote
-    """Load the slow graders' libraries, then grade one untimed pair per mode: the parsers' first use costs
-    ~0.25 s of CPU (latex2sympy builds its ANTLR parser lazily), which would otherwise eat the timeout of whichever
-    pair came first. The parent never loads them."""
-    import latex2sympy2_extended  # noqa: F401
-    import math_verify  # noqa: F401
-    import sympy  # noqa: F401
-
-    logging.getLogger("math_verify").setLevel(logging.ERROR)
-    for mode in GRADER_MODES:
-        pair_equal("\\frac{x}{2}", "y", mode, allow_slow=True)
-
-
-def zygote_main(control_fd: int) -> None:  # pragma: no cover - runs in a child process
-    """Entry point of the zygote: loads the graders, then forks one worker per request (a message on the control
-    socket carrying the worker's two pipe ends). Exits when the parent closes the socket or dies."""
-    signal.signal(signal.SIGCHLD, _reap)  # exited workers are reaped at once: no zombies
-    control = socket.socket(fileno=control_fd)
-    try:
-        _load_graders()
-    except BaseException:
-        return
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, 16, 2)
-        except (OSError, KeyboardInterrupt):
-            return
-        if not message:
-            return  # the parent closed the socket, or died
-        if len(fds) == 2:
-            zygote = os.getpid()
-            if os.fork() == 0:
-                try:
-                    control.close()
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    _serve(fds[0], fds[1], zygote)
-                finally:
-                    os._exit(0)
-        for fd in fds:
-            os.close(fd)
-
-
-def _reap(*_: Any) -> None:  # pragma: no cover - the zygote's SIGCHLD handler
-    """Wait for every exited worker (waited for, not ignored: their CPU time counts in the parent's rusage)."""
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _serve(read_fd: int, write_fd: int, zygote: int) -> None:  # pragma: no cover - runs in worker processes
-    """A grading worker: reads ``(pred, gold, mode)`` tuples, answers booleans."""
-
-    def _watchdog() -> None:  # exit when the zygote ends (it ends with the parent) without the pipe closing
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != zygote:
-                os._exit(0)
-
-    threading.Thread(target=_watchdog, daemon=True).start()
-    reader, writer = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
-    try:
-        writer.send(("ready", os.getpid()))
-        while True:
-            message = reader.recv()
-            if message is None:
-                return
-            pred, gold, mode = message
-            try:
-                result = bool(pair_equal(pred, gold, mode, allow_slow=True))
-            except BaseException:
-                result = False
-            writer.send(result)
-    except (KeyboardInterrupt, EOFError, OSError):
-        return
-
-
-class _Zygote:
-    """The process the workers are forked from: a fresh interpreter with the graders loaded."""
-
-    def __init__(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        env = dict(os.environ)
-        src_dir = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = src_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        env.setdefault("OMP_NUM_THREADS", "1")
-        quiet = not os.environ.get("ONESHOT_RLVR_GRADER_DEBUG")
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _ZYGOTE_CODE, str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL if quiet else None,
-                stderr=subprocess.DEVNULL if quiet else None,
-                env=env,
-                close_fds=True,
-            )
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self.control = ours
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def fork_worker(self, read_fd: int, write_fd: int) -> None:
-        """Ask for a worker on these pipe ends (the zygote forks it once its graders are loaded)."""
-        socket.send_fds(self.control, [b"w"], [read_fd, write_fd])
-
-    def stop(self) -> None:
-        try:
-            self.control.close()  # the zygote exits on the closed socket
-            self.proc.wait(timeout=5)
-        except Exception:
-            pass
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def _gone(pid: int) -> bool:
@@ -162,8 +28,8 @@ def _gone(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except PermissionError:
-        return False
+    except OSError:
+        pass
     return False
 
 
@@ -171,7 +37,7 @@ class _Worker:
     """One grading process forked by the zygote, talking over two private pipes; its pid comes with its ready
     message."""
 
-    def __init__(self, zygote: _Zygote) -> None:
+    def __init__(self, zygote: Zygote) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
@@ -204,31 +70,32 @@ class _Worker:
             self.ready = False
         return self.ready
 
+    def wait_gone(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self.pid is not None and not _gone(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     def kill(self) -> None:
-        """Close the pipes and kill the process; returns once it has ended (the zygote reaps it)."""
+        """Close the pipes and kill the process (one never ready exits on the closed pipes); returns once it has
+        ended (the zygote reaps it)."""
         for conn in (self.writer, self.reader):
             try:
                 conn.close()
             except Exception:
                 pass
-        if self.pid is None:
-            return  # never ready: it exits on the closed pipes
         try:
-            os.kill(self.pid, signal.SIGKILL)
+            if self.pid is not None:
+                os.kill(self.pid, signal.SIGKILL)
         except OSError:
             return
-        deadline = time.monotonic() + 10
-        while not _gone(self.pid) and time.monotonic() < deadline:
-            time.sleep(0.005)
+        self.wait_gone(10)
 
     def stop(self) -> None:
         try:
             self.writer.send(None)
         except Exception:
             pass
-        deadline = time.monotonic() + 2
-        while self.pid is not None and not _gone(self.pid) and time.monotonic() < deadline:
-            time.sleep(0.005)
+        self.wait_gone(2)
         self.kill()
 
 
@@ -238,7 +105,7 @@ class _Pool:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.workers: list[_Worker] = []
-        self.zygote: _Zygote | None = None
+        self.zygote: Zygote | None = None
 
     def pids(self) -> list[int]:
         return [w.pid for w in self.workers if w.pid is not None and w.alive()]
@@ -259,7 +126,7 @@ class _Pool:
 
     def restart_zygote(self) -> None:
         self.stop_zygote()
-        self.zygote = _Zygote()
+        self.zygote = Zygote()
 
     def stop_zygote(self) -> None:
         if self.zygote is not None:
