@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from helpers.training import tiny_spec
 
@@ -101,45 +99,6 @@ def test_partial_checkpoints_are_removed(tmp_path):
     assert [step for step, _ in training.complete_checkpoints(tmp_path)] == [2]
     assert training.remove_partial_checkpoints(tmp_path) == [tmp_path / "checkpoint-4"]
     assert not (tmp_path / "checkpoint-4").exists()
-
-
-def test_train_then_resume_to_more_steps(tiny_model, dsr_dataset, tmp_path):
-    checkpoints = tmp_path / "checkpoints"
-    first = training.train(tiny_spec(tiny_model), dsr_dataset, checkpoints, tmp_path / "done.json")
-    assert first["steps"] == [1, 2] and first["resumed_from"] is None
-    history = json.loads((checkpoints / "checkpoint-2" / training.HISTORY_FILE).read_text())
-    # 2 prompts per step, one history entry per (example, step); values are multiples of 1/4.
-    assert sum(len(v) for v in history.values()) == 4
-    assert all(value * 4 == int(value * 4) for values in history.values() for value in values)
-    for step in (1, 2):
-        saved = checkpoints / f"checkpoint-{step}"
-        assert (saved / "config.json").exists() and (saved / "tokenizer.json").exists()
-        assert json.loads((saved / "trainer_state.json").read_text())["global_step"] == step
-
-    second = training.train(tiny_spec(tiny_model, max_steps=4), dsr_dataset, checkpoints, tmp_path / "done.json")
-    assert second["resumed_from"].endswith("checkpoint-2")
-    assert second["steps"] == [1, 2, 3, 4]
-    final = json.loads((checkpoints / "checkpoint-4" / training.HISTORY_FILE).read_text())
-    assert sum(len(v) for v in final.values()) == 8
-    for key, values in history.items():  # the resumed history extends the recorded one
-        assert final[key][: len(values)] == values
-    done = json.loads((tmp_path / "done.json").read_text())
-    assert done["max_steps"] == 4 and done["history_entries"] == 8
-
-    # The training log: one row per step across the resume, each with 2 prompts x 4 rollouts, TRL's values and
-    # sampled rollouts whose correctness agrees with the step's accuracy.
-    log = training.read_train_log(checkpoints)
-    assert [row["step"] for row in log] == [1, 2, 3, 4]
-    for row in log:
-        assert row["rollouts"] == 8 and row["accuracy"] * 8 == int(row["accuracy"] * 8)
-        assert {"entropy", "completions/mean_length", "policy_loss", "policy_loss_abs", "kl"} <= set(row["trl"])
-        assert row["trl"]["policy_loss_abs"] >= abs(row["trl"]["policy_loss"]) - 1e-9
-        assert len(row["samples"]) == training.LOG_SAMPLES_PER_STEP
-        assert all(sample["index"] in map(int, final) for sample in row["samples"])
-        if row["accuracy"] == 0:
-            assert not any(sample["correct"] for sample in row["samples"])
-    # Per-step accuracy agrees with the recorded history (one example per prompt, 4 rollouts each).
-    assert sum(row["accuracy"] * 2 for row in log) == pytest.approx(sum(sum(v) for v in final.values()))
 
 
 def test_missing_dataset_and_model_are_named(tiny_model, tmp_path):
