@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start a single-node SLURM on this machine for the `slurm`-marked tests (CI runs it from .ci/run).
 # Debian packages (munge, slurmctld, slurmd, slurm-client); run as root; no systemd needed; idempotent.
-# The node has twice the cores (see below), half the RAM, and one fake GPU in GRES (jobs asking --gpus=1 schedule and get
+# The node has every core, half the RAM, and one fake GPU in GRES (jobs asking --gpus=1 schedule and get
 # CUDA_VISIBLE_DEVICES=0; there is no device behind it). No accounting database: job state comes from squeue.
 # Partitions: `debug` (default) and `gpu`. Stop it with .ci/slurm-down.sh.
 set -euo pipefail
@@ -20,10 +20,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
 fi
 
 host=$(hostname -s)
-# Twice the real cores (slurmd takes the configured count: config_overrides): the miniature's jobs spend much of
-# their time starting up and the executor polls job states at growing intervals, so on a 2-core machine a
-# training (2 CPUs) and evaluations (1 CPU each) overlap instead of queueing behind each other.
-cpus=$(( 2 * $(nproc) ))
+cpus=$(nproc)
 # Advertise at most the real memory (in MB), or slurmd drains the node with "Low RealMemory".
 mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 2048 ))
 conf_dir=/etc/slurm
@@ -54,7 +51,6 @@ SlurmdLogFile=${log_dir}/slurmd.log
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-SlurmdParameters=config_overrides
 # Finished jobs stay visible to squeue for 5 minutes (Snakemake's status checks rely on it: no sacct here).
 MinJobAge=300
 # Wall-time kills happen promptly (the retry test depends on a TIMEOUT), and killed jobs go quickly.
