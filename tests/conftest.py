@@ -1,6 +1,7 @@
 """Fixtures of the whole suite: where the real data lives (../shared/data next to the checkout, or
-$ONESHOT_RLVR_DATA) and a tiny model. Helpers the test modules import are in tests/helpers/; the Snakemake
-miniature that the end-to-end tests read is in tests/workflow/conftest.py."""
+$ONESHOT_RLVR_DATA), a tiny model, and the start of the suite's Snakemake miniature: when a selected test reads it
+(tests/workflow/conftest.py), it starts in the background with the session's first test, so that the tests
+before it run while it does. Helpers the test modules import are in tests/helpers/."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers.miniature import MiniatureRun
+
+from oneshot_rlvr import data
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +27,22 @@ def shared_data() -> Path:
     if not (path / "dsr_sub" / "dsr_sub.parquet").exists():
         pytest.fail(f"shared data not found at {path}; set ONESHOT_RLVR_DATA to the data folder")
     return path
+
+
+@pytest.fixture(scope="session")
+def miniature_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The README's miniature of `paper`, started in the background (helpers/miniature.py, MiniatureRun); stopped
+    at the end of the session should no test have waited for it."""
+    run = MiniatureRun(tmp_path_factory.mktemp("checkout"), shared_data)
+    yield run
+    run.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_the_miniature_early(request: pytest.FixtureRequest) -> None:
+    """Start the miniature with the session's first test when any selected test reads it."""
+    if any("miniature" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        request.getfixturevalue("miniature_run")
 
 
 TINY_TEST_SETTINGS = {
@@ -46,3 +66,11 @@ def tiny_model(shared_data, tmp_path_factory) -> Path:
     from oneshot_rlvr.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", shared_data, TINY_TEST_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def dsr_dataset(shared_data, tmp_path_factory) -> Path:
+    """The first 16 rows of DSR-sub as a training dataset (shared by the training tests of a session)."""
+    path = tmp_path_factory.mktemp("ds") / "dsr_sub.parquet"
+    data.load_dsr_sub(shared_data).head(16).to_parquet(path)
+    return path

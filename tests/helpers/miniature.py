@@ -4,12 +4,20 @@ with the same configuration there.
 
 Its whole configuration is config/tiny.yaml (1 or 2 steps per run, a few problems per benchmark, the sweep
 narrowed to pi1..pi2): what a user's miniature runs is what the suite checks.
+
+The run starts in the background when the session's first test starts (MiniatureRun, started by tests/conftest.py
+when a selected test needs it), so the unit tests use the cores its Snakemake leaves idle (the start, a chain of
+small report jobs at the end); the first test that reads it waits for it.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
+import signal
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,3 +76,48 @@ class Miniature:
         if not (shared / "data").exists():
             (shared / "data").symlink_to(self.data_dir)
         return dest
+
+
+class MiniatureRun:
+    """README_PAPER_COMMAND running in the background in a fresh user checkout under `root`; `wait` returns the
+    finished Miniature (or raises with the end of its output). Its output goes to `root`/miniature.log."""
+
+    def __init__(self, root: Path, shared_data: Path) -> None:
+        self.workdir = user_checkout(root, shared_data)
+        self.data_dir = shared_data
+        self.log = root / "miniature.log"
+        self.started = time.monotonic()
+        with self.log.open("wb") as log:
+            # its own process group, so that `stop` ends Snakemake and every job it started
+            self.process = subprocess.Popen(
+                shlex.split(README_PAPER_COMMAND),
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.result: Miniature | None = None
+
+    def wait(self) -> Miniature:
+        if self.result is None:
+            returncode = self.process.wait()
+            seconds = time.monotonic() - self.started
+            if returncode != 0:
+                tail = self.log.read_text(errors="replace")[-8000:]
+                raise AssertionError(f"{README_PAPER_COMMAND} failed (rc {returncode}; {self.log}):\n{tail}")
+            self.result = Miniature(self.workdir, self.data_dir, seconds)
+        return self.result
+
+    def stop(self) -> None:
+        """End the run if it is still going (the session ended before a test waited for it)."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=60)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.process.wait()

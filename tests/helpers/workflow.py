@@ -39,6 +39,6 @@ def job_counts(output: str) -> dict[str, int]:
             parts = line.split()
             if len(parts) == 2 and parts[1].isdigit():
                 counts[parts[0]] = int(parts[1])
-            elif parts and parts[0] == "total":
+            if parts and parts[0] == "total":
                 break
     return counts

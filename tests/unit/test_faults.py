@@ -1,64 +1,26 @@
-"""Faults survived and bad input refused.
+"""Bad input refused: through the command line, one line on stderr naming the file, key or row, exit code 2, and the
+output path not created.
 
-- Bad input through the command line: one line on stderr naming the file, key or row, exit code 2, and the
-  output path not created.
-- Evaluation killed (SIGKILL) mid-benchmark: the re-run generates only the missing batches, and every response
-  and metric equals an uninterrupted run's.
-
-Training killed at a random moment is tested in test_training.py; a corrupted download through the library in
-test_data.py (here through the command line); Snakemake interrupted during the miniature in
-tests/workflow/test_interrupted_workflow.py.
+Evaluation killed mid-benchmark and datasets without columns or rows (real training and evaluation processes) are in
+tests/integration/test_faults_runs.py, training killed at a random moment in tests/integration/test_training_runs.py;
+a corrupted download through the library in test_data.py (here through the command line); Snakemake interrupted
+during the miniature in tests/workflow/test_interrupted_workflow.py.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import shutil
-import signal
-import subprocess
-import time
-from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
+from helpers.commands import assert_refused, cli, evaluate_args, no_temp_files, train_args
+from helpers.evaluation import small_eval_spec
 
-from oneshot_rlvr import config as oc
 from oneshot_rlvr import data
-
-TINY = str(oc.REPO_ROOT / "config" / "tiny.yaml")
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["oneshot-rlvr", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
-
-
-def assert_refused(result: subprocess.CompletedProcess, *fragments: str) -> None:
-    """Exit code 2 and exactly one line on stderr, naming every fragment."""
-    assert result.returncode == 2, (result.returncode, result.stderr[-3000:])
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr[-3000:]
-    assert "error:" in lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-
-
-def no_temp_files(folder: Path) -> bool:
-    return not [path for path in folder.rglob(".*") if path.is_file()]
-
 
 # ----------------------------------------------------------------------------------------------------------
 # Bad input: one line naming the thing, exit 2, nothing half-written
 # ----------------------------------------------------------------------------------------------------------
-
-
-def train_args(tmp_path: Path, dataset: Path, *extra: str, model: Path | None = None) -> list[str]:
-    args = ["train", "--run", "pi1", "--config", TINY, "--dataset", str(dataset)]
-    args += ["--checkpoint-dir", str(tmp_path / "ck"), "--done", str(tmp_path / "out" / "done.json")]
-    if model is not None:
-        args += ["--set", f"models.tiny.path={model}"]
-    return args + list(extra)
 
 
 def test_invalid_config_value_and_unknown_run(tmp_path):
@@ -103,34 +65,6 @@ def test_history_with_missing_or_non_numeric_entries(tmp_path, history, fragment
     assert not out.exists() and no_temp_files(tmp_path)
 
 
-@pytest.mark.slow
-def test_dataset_without_columns_or_rows(tmp_path, tiny_model, shared_data):
-    no_columns = tmp_path / "no_columns.parquet"
-    pd.DataFrame({"prompt": [[{"role": "user", "content": "x"}]]}).to_parquet(no_columns)
-    empty = tmp_path / "empty.parquet"
-    pd.DataFrame({"prompt": [], "reward_model": [], "extra_info": []}).to_parquet(empty)
-    assert_refused(cli(*train_args(tmp_path, no_columns, model=tiny_model)), str(no_columns), "reward_model")
-    assert_refused(cli(*train_args(tmp_path, empty, model=tiny_model)), str(empty), "empty")
-    assert not (tmp_path / "out").exists()
-
-    # The same for the data folder's DSR-sub (make-dataset) and a benchmark file (evaluate).
-    folder = tmp_path / "data"
-    shutil.copytree(shared_data / "benchmarks", folder / "benchmarks")
-    (folder / "dsr_sub").mkdir()
-    pd.DataFrame({"prompt": [[{"role": "user", "content": "x"}]]}).to_parquet(folder / data.relpath_of("dsr_sub"))
-    out = tmp_path / "out" / "dsr_sub.parquet"
-    result = cli("make-dataset", "--name", "dsr_sub", "--data-dir", str(folder), "--out", str(out))
-    assert_refused(result, data.relpath_of("dsr_sub"), "missing column")
-    benchmark = folder / data.relpath_of("minerva_math")
-    rows = [json.loads(line) for line in benchmark.read_text().splitlines()[:3]]
-    del rows[1]["solution"]
-    benchmark.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    out_dir = tmp_path / "out" / "eval"
-    result = cli(*evaluate_args(tiny_model, folder, out_dir, small_eval_spec(limit=2)))
-    assert_refused(result, f"{benchmark}:2", "solution")
-    assert not (out_dir / "metrics.json").exists() and not out.exists()
-
-
 def test_missing_model_path(tmp_path, shared_data):
     out_dir = tmp_path / "eval"
     missing = tmp_path / "no" / "model"
@@ -169,77 +103,3 @@ def test_truncated_download_refused_previous_copy_kept(tmp_path, shared_data):
     result = cli(*fetch, "--local-data-dir", str(source), "--force")
     assert_refused(result, relpath, "previous")
     assert (dest / relpath).read_bytes() == good and no_temp_files(dest)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Evaluation killed mid-benchmark
-# ----------------------------------------------------------------------------------------------------------
-
-
-def small_eval_spec(limit: int) -> dict:
-    """The miniature's protocol on a few problems, 2 prompts per batch (so a benchmark takes several batches)."""
-    config = oc.load_config([TINY])
-    spec = oc.evaluation_spec(config, oc.BASE_RUN)
-    for name in spec["benchmarks"]:
-        spec["benchmarks"][name].update(limit=2, enabled=name in ("math500", "aime24", "minerva_math"))
-    spec["benchmarks"]["math500"]["limit"] = limit
-    spec["benchmarks"]["aime24"]["limit"] = limit // 2  # sampled: avg@2 at T = 0.6, seeded per batch
-    spec["batch_size"] = 2
-    return spec
-
-
-def evaluate_args(model: Path, data_dir: Path, out_dir: Path, spec: dict) -> list[str]:
-    return [
-        "evaluate", "--run", "base", "--step", "0", "--model", str(model), "--data-dir", str(data_dir),
-        "--out-dir", str(out_dir), "--spec", json.dumps(spec),
-    ]  # fmt: skip
-
-
-def comparable(metrics: dict) -> dict:
-    """A metrics.json without what legitimately differs between two runs: the wall times (its own, its manifest's)."""
-    kept = {key: value for key, value in metrics.items() if key != "wall_time_s"}
-    if "manifest" in kept:
-        kept["manifest"] = {key: value for key, value in kept["manifest"].items() if key != "wall_time_s"}
-    return kept
-
-
-@pytest.mark.slow
-def test_killed_evaluation_resumes_with_identical_results(tmp_path, tiny_model, shared_data):
-    spec = small_eval_spec(limit=8)
-    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
-    assert cli(*evaluate_args(tiny_model, shared_data, reference, spec)).returncode == 0
-
-    # Kill once a seeded random number of responses of some benchmark is saved (never before its first batch).
-    wanted = random.Random(8).choice([2, 4, 6])
-    process = subprocess.Popen(
-        ["oneshot-rlvr", *evaluate_args(tiny_model, shared_data, resumed, spec)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 300
-    while process.poll() is None and time.time() < deadline:
-        saved = [len(path.read_text().splitlines()) - 1 for path in resumed.glob("*.partial.jsonl")]
-        if any(count >= wanted for count in saved):
-            break
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    partials = list(resumed.glob("*.partial.jsonl"))
-    assert partials, "the evaluation ended before the kill"
-    assert not (resumed / "metrics.json").exists()
-    finished = {path.name: path.stat().st_mtime_ns for path in resumed.glob("*.metrics.json")}
-    saved = {path.name.split(".")[0]: len(path.read_text().splitlines()) - 1 for path in partials}
-
-    result = cli(*evaluate_args(tiny_model, shared_data, resumed, spec))
-    assert result.returncode == 0, result.stderr[-3000:]
-    for name, count in saved.items():
-        assert f"{name}: resuming at {count}/" in result.stdout
-    # Finished benchmarks were not redone; nothing partial or temporary is left.
-    assert {p.name: p.stat().st_mtime_ns for p in resumed.glob("*.metrics.json") if p.name in finished} == finished
-    assert not list(resumed.glob("*.partial.jsonl")) and no_temp_files(resumed)
-    # Identical to the uninterrupted run: every response and every metric.
-    for path in sorted(reference.glob("*.jsonl")):
-        assert (resumed / path.name).read_text() == path.read_text(), path.name
-    first = json.loads((reference / "metrics.json").read_text())
-    second = json.loads((resumed / "metrics.json").read_text())
-    assert comparable(first) == comparable(second)

@@ -9,7 +9,8 @@ the original.
 The rest is shared: `extraction.py` (final answers), `numbers.py` (exact values), `latex.py` (the Hendrycks
 fixes both references copy), `limits.py` (what may run in-process), `equivalence.py` (pick a grader by mode,
 never raise), `dispatch.py` (grade many: easy pairs in-process, the rest de-duplicated to the killable
-`pool.py`), `jsonl.py` (grade a file).  No function here raises on any string input.
+`pool.py`, its workers forked from `zygote.py`), `jsonl.py` (grade a file).  No function here raises on any
+string input.
 
 This module is the public API; importing it stays cheap (sympy and math-verify load only in the workers).
 """

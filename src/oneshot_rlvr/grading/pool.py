@@ -1,139 +1,101 @@
 """The killable worker pool: slow comparisons run in subprocesses that are killed when they pass the timeout.
 
 sympy and math-verify can take minutes (or forever) on hostile answers and cannot be interrupted in-process,
-so each slow pair goes to a fresh interpreter over private pipes (independent of the caller's ``__main__``,
-threads and torch/CUDA state); a worker past its deadline is killed, reaped and replaced in the background.
+so each slow pair goes to a worker process over private pipes; a worker past its deadline is killed, reaped and
+replaced in the background. The workers are forked from one zygote per process (zygote.py), which loads the
+graders once.
 """
 
 from __future__ import annotations
 
 import atexit
-import logging
 import os
-import subprocess
-import sys
+import signal
 import threading
 import time
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr.grading.equivalence import GRADER_MODES, pair_equal
+from oneshot_rlvr.grading.zygote import Zygote
 
 _WORKER_START_TIMEOUT_S = 120.0
 #: Held while the pool runs (and by the verdict cache in dispatch.py): one grading batch at a time per process.
 POOL_LOCK = threading.RLock()
 
-_WORKER_CODE = (
-    "import sys; from oneshot_rlvr.grading.pool import worker_main; worker_main(int(sys.argv[1]), int(sys.argv[2]))"
-)
 
-
-def worker_main(read_fd: int, write_fd: int) -> None:  # pragma: no cover - runs in child processes
-    """Entry point of a grading worker: reads ``(pred, gold, mode)`` tuples, answers booleans."""
-    parent = os.getppid()
-
-    def _watchdog() -> None:  # exit when the parent dies without closing the pipe
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=_watchdog, daemon=True).start()
-    reader, writer = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
+def _gone(pid: int) -> bool:
     try:
-        # Load the slow graders' libraries once, before the first (timed) pair; the parent never loads them.
-        import latex2sympy2_extended  # noqa: F401
-        import math_verify  # noqa: F401
-        import sympy  # noqa: F401
-
-        logging.getLogger("math_verify").setLevel(logging.ERROR)
-        # One untimed pair per mode: the parsers' first use costs ~0.25 s of CPU (latex2sympy builds its ANTLR
-        # parser lazily), which would otherwise eat the timeout of whichever pair came first.
-        for mode in GRADER_MODES:
-            pair_equal("\\frac{x}{2}", "y", mode, allow_slow=True)
-        writer.send(("ready", os.getpid()))
-        while True:
-            message = reader.recv()
-            if message is None:
-                return
-            pred, gold, mode = message
-            try:
-                result = bool(pair_equal(pred, gold, mode, allow_slow=True))
-            except BaseException:
-                result = False
-            writer.send(result)
-    except (KeyboardInterrupt, EOFError, OSError):
-        return
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass
+    return False
 
 
 class _Worker:
-    """One grading subprocess (a fresh interpreter: independent of the caller's ``__main__``,
-    its threads and torch/CUDA state), talking over two private pipes."""
+    """One grading process forked by the zygote, talking over two private pipes; its pid comes with its ready
+    message."""
 
-    def __init__(self) -> None:
+    def __init__(self, zygote: Zygote) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        env = dict(os.environ)
-        src_dir = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = src_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        env.setdefault("OMP_NUM_THREADS", "1")
-        quiet = not os.environ.get("ONESHOT_RLVR_GRADER_DEBUG")
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(to_child_r), str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL if quiet else None,
-                stderr=subprocess.DEVNULL if quiet else None,
-                env=env,
-                close_fds=True,
-            )
+            zygote.fork_worker(to_child_r, from_child_w)
+        except BaseException:
+            for fd in (to_child_w, from_child_r):
+                os.close(fd)
+            raise
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
         self.writer = Connection(to_child_w, readable=False)
         self.reader = Connection(from_child_r, writable=False)
         self.ready = False
+        self.pid: int | None = None
         self.started = time.monotonic()
 
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        """Not known to have ended: a worker still starting counts as alive."""
+        return self.pid is None or not _gone(self.pid)
 
     def take_ready(self) -> bool:
         """Consume the worker's ready message (call when ``reader`` is readable)."""
         try:
             message = self.reader.recv()
             self.ready = isinstance(message, tuple) and message[0] == "ready"
+            if self.ready:
+                self.pid = int(message[1])
         except (EOFError, OSError):
             self.ready = False
         return self.ready
 
+    def wait_gone(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self.pid is not None and not _gone(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     def kill(self) -> None:
+        """Close the pipes and kill the process (one never ready exits on the closed pipes); returns once it has
+        ended (the zygote reaps it)."""
         for conn in (self.writer, self.reader):
             try:
                 conn.close()
             except Exception:
                 pass
         try:
-            self.proc.kill()
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except Exception:
-            pass
+            if self.pid is not None:
+                os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            return
+        self.wait_gone(10)
 
     def stop(self) -> None:
         try:
             self.writer.send(None)
-            self.proc.wait(timeout=2)
         except Exception:
             pass
+        self.wait_gone(2)
         self.kill()
 
 
@@ -143,17 +105,33 @@ class _Pool:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.workers: list[_Worker] = []
+        self.zygote: Zygote | None = None
 
     def pids(self) -> list[int]:
-        return [w.pid for w in self.workers if w.alive()]
+        return [w.pid for w in self.workers if w.pid is not None and w.alive()]
 
     def start_worker(self) -> _Worker | None:
-        try:
-            worker = _Worker()
-        except Exception:
-            return None
-        self.workers.append(worker)
-        return worker
+        """A new worker (starting: ready once its ready message is read), or None if none could be started."""
+        for _ in range(2):  # a dead zygote is replaced once
+            try:
+                if self.zygote is None or not self.zygote.alive():
+                    self.restart_zygote()
+                worker = _Worker(self.zygote)
+            except Exception:
+                self.stop_zygote()
+                continue
+            self.workers.append(worker)
+            return worker
+        return None
+
+    def restart_zygote(self) -> None:
+        self.stop_zygote()
+        self.zygote = Zygote()
+
+    def stop_zygote(self) -> None:
+        if self.zygote is not None:
+            self.zygote.stop()
+            self.zygote = None
 
     def drop(self, worker: _Worker) -> None:
         worker.kill()
@@ -172,6 +150,7 @@ class _Pool:
         for worker in self.workers:
             worker.stop()
         self.workers = []
+        self.stop_zygote()
 
 
 class _Batch:
@@ -261,6 +240,7 @@ class _Batch:
             self._replace(worker)
         for conn in [c for c, w in self.starting.items() if w.started + _WORKER_START_TIMEOUT_S <= now]:
             self.start_failures += 1
+            self.pool.stop_zygote()  # stuck loading the graders: the next worker comes from a fresh one
             self._replace(self.starting.pop(conn))
 
 
