@@ -1,6 +1,6 @@
 """Time Table 1's report at paper scale with intervals: 7 rows, each with a best and a later checkpoint, every
 benchmark at its real size (MATH500 500, AIME24 30 x 8, AMC23 40 x 8, Minerva 272, OlympiadBench 675,
-AIME25 30 x 8, ARC-E/-C greedy), random verdicts; prints the wall time of `reporting.table1` and of one interval.
+AIME25 30 x 8, ARC-E/-C greedy), random verdicts; prints the wall time of `table1.table1` and of one interval.
 
     PYTHONPATH=src python benchmarks/bench_intervals.py [--resamples 10000]
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from oneshot_rlvr import intervals, reporting
+from oneshot_rlvr import intervals
+from oneshot_rlvr.tables import table1
 
 SIZES = {"math500": (500, 1), "aime24": (30, 8), "amc23": (40, 8), "minerva_math": (272, 1),
          "olympiadbench": (675, 1), "aime25": (30, 8), "arc_e": (2376, 1), "arc_c": (1172, 1)}  # fmt: skip
@@ -60,7 +61,7 @@ def main() -> None:
             steps = [0] if row == "base" else [100, 2000]
             rows[row] = [write_checkpoint(Path(tmp) / row / str(step), row, step, rng) for step in steps]
         started = time.perf_counter()
-        records = reporting.table1(rows, "Qwen2.5-Math-1.5B", "paper", bootstrap=Bootstrap(args.resamples))
+        records = table1.table1(rows, "Qwen2.5-Math-1.5B", "paper", bootstrap=Bootstrap(args.resamples))
         elapsed = time.perf_counter() - started
         math = intervals.read_outcomes(rows["pi1"][0], "olympiadbench")
         one = time.perf_counter()

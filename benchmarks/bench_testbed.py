@@ -34,7 +34,7 @@ from pathlib import Path
 from oneshot_rlvr import config as oc
 from oneshot_rlvr.evaluation import evaluate_checkpoint
 from oneshot_rlvr.figures import collect_train_log
-from oneshot_rlvr.reporting import best_checkpoint
+from oneshot_rlvr.tables.metrics import best_checkpoint
 from oneshot_rlvr.testbed import analysis, controls
 from oneshot_rlvr.training import read_train_log, train
 

@@ -75,7 +75,8 @@ def train_log(run: str) -> str:
 
 # ---- Evaluation: results/eval/<run>/step<step>/ per evaluated checkpoint (per-benchmark responses and metrics,
 # the summary metrics.json), whichever job wrote it, and, for runs evaluated by one job per run, the run's index
-# steps.json (written last, naming every step's file).
+# steps.json (written last, naming every step's file), or per chunk of checkpoints evaluated by one job, the
+# chunk's index steps<first>-<last>.json.
 EVAL_DIR = f"{RESULTS_DIR}/eval"
 RUN_INDEX_FILE = "steps.json"
 
@@ -96,6 +97,20 @@ def metrics(run: str, step: int | str, eval_dir: str = EVAL_DIR) -> str:
 def run_index(run: str, eval_dir: str = EVAL_DIR) -> str:
     """The index of a run evaluated whole by one job (rule evaluate_run)."""
     return f"{run_eval_dir(run, eval_dir)}/{RUN_INDEX_FILE}"
+
+
+def chunk_index(run: str, first: int | str, last: int | str, eval_dir: str = EVAL_DIR) -> str:
+    """The index of the run's steps `first` to `last` evaluated by one job (rule evaluate_chunk,
+    `evaluation.checkpoints_per_job`): steps<first>-<last>.json, in the format of steps.json."""
+    return f"{run_eval_dir(run, eval_dir)}/steps{first}-{last}.json"
+
+
+def is_evaluation_index(path: str) -> bool:
+    """Whether `path` is an index naming step metrics files (a run's steps.json or a chunk's), not one metrics.json."""
+    name = str(path).replace("\\", "/").rsplit("/", 1)[-1]
+    first, dash, last = name.removeprefix("steps").removesuffix(".json").partition("-")
+    chunk = name.startswith("steps") and name.endswith(".json") and dash == "-" and first.isdigit() and last.isdigit()
+    return name == RUN_INDEX_FILE or chunk
 
 
 # ---- The example sweep: ROW=PATH per metrics file of Table 3 (too many for a command line at 1,209 examples).

@@ -9,13 +9,14 @@ import pytest
 from helpers.evaluation import tiny_eval_spec
 
 from oneshot_rlvr import cli, evaluation
+from oneshot_rlvr.tables.metrics import metrics_files
+from oneshot_rlvr.tables.rows import ReportError
 
 
 @pytest.mark.slow
 def test_evaluate_run_evaluates_each_step_and_resumes_at_the_failed_one(tiny_model, shared_data, tmp_path, capsys):
     """`evaluation.jobs: run`: one job evaluates a run's checkpoints in turn into step<step>/ and writes the index
     last; a step that fails stops it with the steps before it kept, and the re-run starts at the failed step."""
-    from oneshot_rlvr import reporting
 
     spec = tiny_eval_spec(tiny_model)
     for name in spec["benchmarks"]:
@@ -43,14 +44,14 @@ def test_evaluate_run_evaluates_each_step_and_resumes_at_the_failed_one(tiny_mod
     assert (eval_dir / "step1" / "math500.jsonl").read_text() == (eval_dir / "step2" / "math500.jsonl").read_text()
     assert result["steps"][1]["math_average"] == second["math_average"]
     # reports read the index as the steps it names
-    assert reporting.metrics_files([index, tmp_path / "x.json"]) == [
+    assert metrics_files([index, tmp_path / "x.json"]) == [
         eval_dir / "step1" / "metrics.json",
         eval_dir / "step2" / "metrics.json",
         tmp_path / "x.json",
     ]
     index.write_text("{not json")
-    with pytest.raises(reporting.ReportError, match=f"run index {index}: malformed JSON"):
-        reporting.metrics_files([index])
+    with pytest.raises(ReportError, match=f"run index {index}: malformed JSON"):
+        metrics_files([index])
     # a missing local checkpoint is named before anything runs
     with pytest.raises(evaluation.EvaluationError, match="m3 does not exist"):
         evaluation.evaluate_run("pi2", [1, 3], template, spec, shared_data, eval_dir, index)

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from helpers.workflow import copy_workflow, job_counts, snakemake
 
-from oneshot_rlvr import cli, comparison, config, manifest, reporting
+from oneshot_rlvr import cli, comparison, config, manifest
 from oneshot_rlvr.data import ALL_BENCHMARKS, MATH_BENCHMARKS
 from oneshot_rlvr.evaluation import benchmark_metrics, grade_rows
+from oneshot_rlvr.tables import builder, table1
 
 # Responses the graders judge differently (grading is real): no box, 4/3 to 4 digits, a 1e-6 relative error and
 # a fraction for a percentage are right under qwen_eval (the paper's grader) and wrong under `default`.
@@ -72,7 +73,7 @@ def records_by(records, row):
 def test_table1_grades_as_the_paper_with_the_strict_number_and_disagreements_beside(tmp_path):
     base = write_evaluation(tmp_path / "base", "base", 0, all_math([("\\boxed{7}", "12")] * 6))
     pi1 = write_evaluation(tmp_path / "pi1", "pi1", 2, all_math(DISAGREEING))
-    records = reporting.table1({"base": [base], "pi1": [pi1]}, "Qwen2.5-Math-1.5B", "miniature")
+    records = table1.table1({"base": [base], "pi1": [pi1]}, "Qwen2.5-Math-1.5B", "miniature")
     cells = records_by(records, "pi1")
     math = cells["math500"]
     assert (math["ours"], math["grader"], math["ours_strict"], math["strict_grader"]) == (
@@ -88,7 +89,7 @@ def test_table1_grades_as_the_paper_with_the_strict_number_and_disagreements_bes
     assert math["diff_base"] == 83.3 and math["significant_vs_base"] is True  # paired: 5 of 6 problems gained
     assert cells["arc_e"]["ours"] is None and cells["arc_e"]["ci_low"] is None
     # The strict grader's view: the same cells under `default` when asked for.
-    strict = records_by(reporting.table1({"pi1": [pi1]}, "Qwen2.5-Math-1.5B", "paper", grader="default"), "pi1")
+    strict = records_by(table1.table1({"pi1": [pi1]}, "Qwen2.5-Math-1.5B", "paper", grader="default"), "pi1")
     assert strict["math500"]["ours"] == 16.7 and strict["math500"]["disagreements"] == 0
 
 
@@ -117,11 +118,11 @@ def test_markdown_and_csv_show_intervals_marks_the_strict_table_and_the_last_ste
 def test_a_difference_inside_the_interval_is_marked_not_significant(tmp_path):
     near = [("\\boxed{12}", "12")] * 7 + [("\\boxed{7}", "12")] * 3  # 70 % of 10 problems; the paper's 72.8
     metrics = write_evaluation(tmp_path / "e", "pi1", 2, all_math(near))
-    records = reporting.table1({"pi1": [metrics]}, "Qwen2.5-Math-1.5B", "paper")
+    records = table1.table1({"pi1": [metrics]}, "Qwen2.5-Math-1.5B", "paper")
     cell = records_by(records, "pi1")["math500"]
     assert cell["significant_vs_paper"] is False and cell["diff"] == pytest.approx(-2.8)
-    assert "70.0 ±" in reporting.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
-    assert "(72.8 ns)" in reporting.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
+    assert "70.0 ±" in table1.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
+    assert "(72.8 ns)" in table1.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
 
 
 def test_seed_rows_get_a_mean_and_spread(tmp_path):
@@ -130,13 +131,13 @@ def test_seed_rows_get_a_mean_and_spread(tmp_path):
         name = "pi1" if seed == 1 else f"pi1.seed{seed}"
         answers = [("\\boxed{12}", "12")] * right + [("\\boxed{7}", "12")] * (10 - right)
         files[name] = [write_evaluation(tmp_path / name, name, 2, all_math(answers))]
-    records = reporting.table1(files, "Qwen2.5-Math-1.5B", "paper", seeds={"pi1": [1, 2, 3]})
+    records = table1.table1(files, "Qwen2.5-Math-1.5B", "paper", seeds={"pi1": [1, 2, 3]})
     assert {r["row"]: (r["seed_group"], r["seed"]) for r in records} == {
         "pi1": ("pi1", 1), "pi1.seed2": ("pi1", 2), "pi1.seed3": ("pi1", 3)}  # fmt: skip
     assert records_by(records, "pi1.seed2")["math500"]["paper"] == 72.8  # every seed beside the run's paper number
     summary = {s["column"]: s for s in comparison.seed_summaries(records)}["math500"]
     assert (summary["mean"], summary["sd"], summary["per_seed"]) == (50.0, 10.0, "60.0;40.0;50.0")
-    assert "| pi1 | MATH500 | 1,2,3 | 50.0 | 10.0 | 60.0;40.0;50.0 |" in reporting.table1_markdown(
+    assert "| pi1 | MATH500 | 1,2,3 | 50.0 | 10.0 | 60.0;40.0;50.0 |" in table1.table1_markdown(
         records, "Qwen2.5-Math-1.5B", "paper"
     )
 
@@ -223,20 +224,19 @@ def test_manifest_command_runs_as_a_console_script(tmp_path):
 
 
 def test_the_other_accuracy_tables_compare_the_same_way(tmp_path):
-    from oneshot_rlvr import paper_tables
 
     metrics = write_evaluation(tmp_path / "pi1", "pi1", 2, all_math(DISAGREEING))
-    records = paper_tables.build_table(18, {"pi1": [metrics]}, "paper", bootstrap=comparison.Bootstrap(2000))
+    records = builder.build_table(18, {"pi1": [metrics]}, "paper", bootstrap=comparison.Bootstrap(2000))
     cells = records_by(records, "pi1")
     assert (cells["math500"]["ours"], cells["math500"]["ours_strict"], cells["math500"]["disagreements"]) == (
         83.3, 16.7, 4)  # fmt: skip
     assert cells["avg"]["n_problems"] == 36 and cells["avg"]["ci_low"] < 83.3 < cells["avg"]["ci_high"]
     assert records_by(records, "base")["math500"]["ci_low"] is None  # not run: the same columns, empty
-    table_md = paper_tables.table_markdown(records, 18, "paper")
+    table_md = builder.table_markdown(records, 18, "paper")
     assert "83.3 ±" in table_md and " ns)" in table_md
     # pass@8 and response-length tables keep their metric (no grader comparison there).
     lengths = records_by(
-        paper_tables.build_table(19, {"dsr_sub_format_reward": [metrics]}, "paper"), "dsr_sub_format_reward"
+        builder.build_table(19, {"dsr_sub_format_reward": [metrics]}, "paper"), "dsr_sub_format_reward"
     )
     assert lengths["math500"]["ours"] == 3.0 and lengths["math500"]["ci_low"] is None
 

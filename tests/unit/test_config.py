@@ -169,14 +169,50 @@ def test_evaluation_jobs_auto_gives_example_set_runs_one_job_per_run():
     # configured runs (Table 1's pi1 included) and the base models: one job per checkpoint
     for run in ("base", "pi1", "pi13", "dsr_sub", "qwen7b_base"):
         assert oc.evaluation_jobs(config, run) == "checkpoint"
-    assert oc.evaluation_targets(config, "pi1") == [paths.metrics("pi1", step) for step in range(20, 2001, 20)]
-    assert oc.evaluation_targets(config, "base") == ["results/eval/base/step0/metrics.json"]
+    # in chunks of evaluation.checkpoints_per_job (5 at paper scale) consecutive checkpoints
+    assert oc.evaluation_targets(config, "pi1") == [
+        paths.chunk_index("pi1", first, first + 80) for first in range(20, 2001, 100)
+    ]
+    assert oc.evaluation_targets(config, "base") == ["results/eval/base/steps0-0.json"]
     # runs without an entry (sweep examples, unions, ranges, the history run): one job for the run
     for run in ("pi2", "pi1209", "pi1_to_pi16", oc.HISTORY_RUN):
         assert oc.evaluation_jobs(config, run) == "run"
     assert oc.evaluation_targets(config, "pi2") == ["results/eval/pi2/steps.json"]
     with pytest.raises(oc.ConfigError, match="unknown run 'nonsense'"):
         oc.evaluation_jobs(config, "nonsense")
+
+
+def test_checkpoints_per_job_covers_every_evaluated_step_once_and_is_not_in_the_spec():
+    """`evaluation.checkpoints_per_job`: a run's evaluated steps in consecutive chunks, one job each; 1 is one job
+    per checkpoint (each step's metrics.json); the spec (and so every finished evaluation) does not change."""
+    config = oc.load_config()
+    assert oc.checkpoints_per_job(config) == 5
+    configured = [oc.BASE_RUN, *oc.run_names(config)]
+    for run in configured:
+        chunks = oc.evaluation_chunks(config, run)
+        assert [step for chunk in chunks for step in chunk] == oc.evaluated_steps(config, run), run
+        assert all(len(chunk) == 5 for chunk in chunks[:-1]) and 1 <= len(chunks[-1]) <= 5, run
+        for chunk in chunks:
+            assert oc.chunk_steps(config, run, chunk[0], chunk[-1]) == chunk
+    single = oc.load_config(overrides=["evaluation.checkpoints_per_job=1"])
+    assert oc.evaluation_targets(single, "pi1") == [paths.metrics("pi1", step) for step in range(20, 2001, 20)]
+    assert oc.evaluation_targets(single, "base") == ["results/eval/base/step0/metrics.json"]
+    uneven = oc.load_config(overrides=["evaluation.checkpoints_per_job=7"])
+    assert oc.evaluation_chunks(uneven, "pi1")[-1] == [1980, 2000]  # 100 steps: 14 chunks of 7, then 2
+    for other in (single, uneven):
+        assert all(oc.evaluation_spec(other, run) == oc.evaluation_spec(config, run) for run in configured)
+    # a chunk of another size is no job of this config; the message names the key and the chunks there are
+    with pytest.raises(oc.ConfigError, match=r"checkpoints_per_job: 5.*steps20-100\.json"):
+        oc.chunk_steps(config, "pi1", 20, 140)
+    # Figure 3's chosen steps: the chunks holding them, each once
+    assert oc.step_targets(config, "pi1", [20, 40, 500]) == [
+        paths.chunk_index("pi1", 20, 100),
+        paths.chunk_index("pi1", 420, 500),
+    ]
+    assert oc.step_targets(single, "pi1", [20, 500]) == [paths.metrics("pi1", 20), paths.metrics("pi1", 500)]
+    assert oc.step_targets(config, "pi2", [20]) == [paths.run_index("pi2")]
+    with pytest.raises(oc.ConfigError, match="checkpoints_per_job"):
+        oc.load_config(overrides=["evaluation.checkpoints_per_job=0"])
 
 
 @pytest.mark.parametrize("mode", ["checkpoint", "run"])

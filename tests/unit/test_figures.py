@@ -328,6 +328,13 @@ def test_figure_plan_lists_each_runs_metrics_and_logs():
         "results/eval/base/step0/metrics.json",
         "results/eval/pi11/steps.json",
     ]
+    # Runs evaluated in chunks (evaluation.checkpoints_per_job) are read from the chunks holding the steps.
+    config = figure_config(figure3={"runs": ["pi1"], "base": "base", "steps": [0, steps[-1]], "problem_id": "p"})
+    config["evaluation"]["checkpoints_per_job"] = 2
+    assert figures.figure_plan(config, "figure3")["metrics"] == [
+        "results/eval/base/steps0-0.json",
+        f"results/eval/pi1/steps{steps[0]}-{steps[1]}.json",
+    ]
 
 
 def test_figure_plan_errors_name_the_config_key():

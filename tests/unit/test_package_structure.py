@@ -132,3 +132,28 @@ def test_modules_stay_short():
         if _checked(path) and (count := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def _only_reexports(path: Path) -> bool:
+    """Whether a module defines nothing: its body is a docstring, imports and `__all__` (a shim keeping old names)."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if [getattr(target, "id", None) for target in targets] == ["__all__"]:
+            continue
+        return False
+    return True
+
+
+def test_no_module_only_re_exports_another():
+    """Every name has one home: no module that only re-exports others' names (packages' `__init__.py` may gather
+    their own modules' public API)."""
+    shims = [
+        str(path.relative_to(PACKAGE))
+        for path in _modules().values()
+        if path.name not in ("__init__.py", "__main__.py") and _only_reexports(path)
+    ]
+    assert not shims, f"modules that only re-export: {shims}"

@@ -14,10 +14,12 @@ import pytest
 from helpers.metrics import write_fake_metrics
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import evaluation, paper_tables, prompts, selection
+from oneshot_rlvr import evaluation, prompts, selection
 from oneshot_rlvr.artefacts import ArtefactError, parse_artefacts, readme_markdown
 from oneshot_rlvr.evaluation import Generation
-from oneshot_rlvr.reporting import ReportError
+from oneshot_rlvr.tables import builder, registry
+from oneshot_rlvr.tables.checkpoints import map_step
+from oneshot_rlvr.tables.rows import PPO_NOT_RUN, ReportError
 
 MATH6 = ["math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25"]
 
@@ -29,8 +31,8 @@ MATH6 = ["math500", "aime24", "amc23", "minerva_math", "olympiadbench", "aime25"
 
 def test_every_table_run_resolves_and_evaluation_only_runs_are_step_0():
     config = oc.load_config()
-    for number in paper_tables.TABLES:
-        for run in paper_tables.table_runs(number):
+    for number in registry.TABLES:
+        for run in registry.table_runs(number):
             assert oc.evaluated_steps(config, run), run  # resolvable: configured or derived
     assert oc.model_key(config, "qwen7b_pi1") == "qwen2.5-math-7b"
     assert oc.training_spec(config, "qwen7b_pi1")["max_steps"] == 1000  # the model's override [P B.4]
@@ -69,8 +71,8 @@ def test_bad_runs_are_refused_naming_the_key(run, message):
 
 def test_miniature_puts_every_model_on_the_tiny_model():
     tiny = oc.load_config(["config/tiny.yaml"])
-    for number in paper_tables.TABLES:
-        for run in paper_tables.table_runs(number):
+    for number in registry.TABLES:
+        for run in registry.table_runs(number):
             spec = oc.evaluation_spec(tiny, run)
             assert spec["model"]["path"] == "results/models/tiny" and spec["model"]["build"], run
             assert spec["max_new_tokens"] <= 24 and spec["runtime_min"] <= 30, run
@@ -170,18 +172,18 @@ def test_table4_takes_the_best_average_and_marks_ppo_not_run(tmp_path):
             _write(tmp_path, "qwen7b_pi1", 40, {m: 30.0 for m in MATH6}),
         ],
     }
-    records = paper_tables.build_table(4, runs, "paper", {"qwen7b_pi1": "abc"})
+    records = builder.build_table(4, runs, "paper", {"qwen7b_pi1": "abc"})
     cells = _cells(records)
-    assert len(records) == len(paper_tables.TABLES[4].rows) * 7
+    assert len(records) == len(registry.TABLES[4].rows) * 7
     pi1 = cells[("qwen7b_pi1", "math500")]
     assert pi1["step"] == 40 and pi1["ours"] == 30.0 and pi1["paper"] == 79.2 and pi1["diff"] == -49.2
     assert cells[("qwen7b_pi1", "avg")]["ours"] == 30.0 and pi1["config_hash"] == "abc"
     assert pi1["metrics_file"].endswith("qwen7b_pi1/step40/metrics.json")
     assert cells[("ppo_dsr_sub", "math500")]["ours"] is None
-    assert cells[("ppo_dsr_sub", "math500")]["note"] == paper_tables.PPO_NOT_RUN
+    assert cells[("ppo_dsr_sub", "math500")]["note"] == PPO_NOT_RUN
     assert cells[("ppo_pi1", "avg")]["paper"] == 33.8
     assert "no metrics given" in cells[("llama_pi1", "math500")]["note"]
-    markdown = paper_tables.table_markdown(records, 4, "miniature")
+    markdown = builder.table_markdown(records, 4, "miniature")
     assert markdown.startswith("# Table 4: Other models and algorithms — MINIATURE")
     assert "30.0 (79.2, -49.2)" in markdown and "TRL has no PPO with a verifiable reward" in markdown
 
@@ -192,47 +194,47 @@ def test_table5_and_table9_take_the_best_checkpoint_per_benchmark(tmp_path):
         _write(tmp_path, "pi1_abl_pg", 40, {"math500": 60.0, "aime24": 15.0}),
         _write(tmp_path, "pi1_abl_pg", 60, {"math500": 70.0, "aime24": 15.0}),  # ties: the earlier step
     ]
-    cells = _cells(paper_tables.build_table(5, {"pi1_abl_pg": files}, "paper"))
+    cells = _cells(builder.build_table(5, {"pi1_abl_pg": files}, "paper"))
     assert cells[("pi1_abl_pg", "math500")]["step"] == 20 and cells[("pi1_abl_pg", "math500")]["ours"] == 70.0
     assert cells[("pi1_abl_pg", "aime24")]["step"] == 40 and cells[("pi1_abl_pg", "aime24")]["paper"] == 15.4
     assert cells[("pi1_abl_pg", "aime24")]["selection"] == "best AIME24"
 
     pi1 = [_write(tmp_path, "pi1", 20, {"math500": 80.0}), _write(tmp_path, "pi1", 40, {m: 40.0 for m in MATH6})]
-    records = paper_tables.build_table(9, {"pi1": pi1}, "paper")
+    records = builder.build_table(9, {"pi1": pi1}, "paper")
     cells = _cells(records)
     assert cells[("pi1", "math500")]["ours"] == 80.0 and cells[("pi1", "math500")]["step"] == 20
     assert cells[("pi1", "avg")]["ours"] == 40.0 and cells[("pi1", "best_avg_step")]["ours"] == 40.0
     assert cells[("pi1", "best_avg_step")]["paper"] == 1540.0
-    assert "80.0 (74.0, +6.0) [20]" in paper_tables.table_markdown(records, 9, "paper")
+    assert "80.0 (74.0, +6.0) [20]" in builder.table_markdown(records, 9, "paper")
 
 
 def test_fixed_steps_map_to_evaluated_steps():
-    assert paper_tables.map_step(20, [2, 4, 20, 40], "paper") == 20
-    assert paper_tables.map_step(30, [20, 40], "paper") == 20  # tie: the earlier step
-    assert paper_tables.map_step(1500, [2, 4], "miniature") == 2  # 3/4 of 4 steps = 3: a tie, the earlier step
-    assert paper_tables.map_step(1600, [2, 4], "miniature") == 4
-    assert paper_tables.map_step(100, [2, 4], "miniature") == 2
-    assert paper_tables.map_step(10, [2, 4, 6, 8], "miniature", span=20) == 4
+    assert map_step(20, [2, 4, 20, 40], "paper") == 20
+    assert map_step(30, [20, 40], "paper") == 20  # tie: the earlier step
+    assert map_step(1500, [2, 4], "miniature") == 2  # 3/4 of 4 steps = 3: a tie, the earlier step
+    assert map_step(1600, [2, 4], "miniature") == 4
+    assert map_step(100, [2, 4], "miniature") == 2
+    assert map_step(10, [2, 4, 6, 8], "miniature", span=20) == 4
     with pytest.raises(ReportError):
-        paper_tables.map_step(10, [], "paper")
+        map_step(10, [], "paper")
 
 
 def test_table13_19_20_use_the_papers_steps_and_metrics(tmp_path):
     ent = [_write(tmp_path, "pi1_abl_ent", s, {"math500": float(s)}) for s in (20, 40)]
-    cells = _cells(paper_tables.build_table(13, {"pi1_abl_ent": ent}, "paper"))
+    cells = _cells(builder.build_table(13, {"pi1_abl_ent": ent}, "paper"))
     assert cells[("pi1_abl_ent", "math500")]["step"] == 20 and cells[("pi1_abl_ent", "math500")]["paper"] == 63.4
     assert cells[("pi1_abl_ent", "math500")]["paper_step"] == 20
 
     steps = (100, 1500)
     pi1 = [_write(tmp_path, "pi1", s, {}, tokens=float(s)) for s in steps]
-    cells = _cells(paper_tables.build_table(19, {"pi1": pi1}, "paper"))
+    cells = _cells(builder.build_table(19, {"pi1": pi1}, "paper"))
     assert cells[("pi1@1500", "math500")]["ours"] == 1500.0 and cells[("pi1@1500", "math500")]["paper"] == 740.0
     assert cells[("pi1@100", "avg")]["ours"] == round(100 + sum(range(6)) / 6, 1)
 
     pass_a = {"aime24": 10.0, "aime25": 20.0, "amc23": 90.0, **{m: 0.0 for m in MATH6[3:5]}, "math500": 0.0}
     pass_b = {"aime24": 40.0, "aime25": 40.0, "amc23": 40.0, **{m: 0.0 for m in MATH6[3:5]}, "math500": 0.0}
     files = [_write(tmp_path, "dsr_sub", 500, {}, passk=pass_a), _write(tmp_path, "dsr_sub", 1000, {}, passk=pass_b)]
-    records = paper_tables.build_table(20, {"dsr_sub": files}, "paper")
+    records = builder.build_table(20, {"dsr_sub": files}, "paper")
     cells = _cells(records)
     assert cells[("dsr_sub@highest", "avg")]["ours"] == 40.0 and cells[("dsr_sub@highest", "avg")]["step"] == 500
     assert cells[("dsr_sub@1000", "aime24")]["ours"] == 40.0 and cells[("dsr_sub@1000", "aime24")]["paper"] == 33.3
@@ -240,7 +242,7 @@ def test_table13_19_20_use_the_papers_steps_and_metrics(tmp_path):
     assert cells[("dsr_sub@500", "amc23")]["decoding"] == "pass@8 of greedy"
     # With fewer samples than 8 the largest k is used, and named.
     few = [_write(tmp_path / "few", "pi1", 500, {})]
-    assert _cells(paper_tables.build_table(20, {"pi1": few}, "paper"))[("pi1@500", "aime24")]["decoding"] == (
+    assert _cells(builder.build_table(20, {"pi1": few}, "paper"))[("pi1@500", "aime24")]["decoding"] == (
         "pass@2 of greedy"
     )
 

@@ -27,7 +27,8 @@ def is_root(name: str) -> bool:
 
 def test_every_path_family_is_used_by_a_rule_file():
     rules_text = "\n".join(path.read_text() for path in RULE_FILES)
-    families = [name for name in public_names() if not is_root(name) and name != "run_of_train_done"]
+    readers = ("run_of_train_done", "is_evaluation_index")  # read paths, name none
+    families = [name for name in public_names() if not is_root(name) and name not in readers]
     assert len(families) >= 15
     unused = [name for name in families if not re.search(rf"\bpaths\.{name}\b", rules_text)]
     assert unused == [], f"path families no rule file uses: {unused}"
@@ -57,6 +58,7 @@ def test_no_rule_file_spells_a_results_or_reports_path():
         (paths.step_eval_dir, {"run": "pi13", "step": 20}),
         (paths.metrics, {"run": "pi13", "step": 20}),
         (paths.run_index, {"run": "pi2"}),
+        (paths.chunk_index, {"run": "pi1", "first": 20, "last": 100}),
         (paths.table_file, {"number": 16, "extension": "csv"}),
         (paths.report_file, {"name": "testbed", "extension": "md"}),
         (paths.report_page, {"name": "table5_convergence"}),
@@ -79,8 +81,15 @@ def test_a_pattern_filled_in_is_the_path_of_its_values(family, values):
 def test_the_config_resolution_hands_out_paths_files():
     """The evaluation files the reports read and an ICL run's example set are paths' files."""
     config = oc.load_config()
-    assert oc.evaluation_targets(config, "pi1")[0] == paths.metrics("pi1", 20) == "results/eval/pi1/step20/metrics.json"
+    single = oc.load_config(overrides=["evaluation.checkpoints_per_job=1"])
+    assert oc.evaluation_targets(single, "pi1")[0] == paths.metrics("pi1", 20) == "results/eval/pi1/step20/metrics.json"
+    chunk = "results/eval/pi1/steps20-100.json"
+    assert oc.evaluation_targets(config, "pi1")[0] == paths.chunk_index("pi1", 20, 100) == chunk
     assert oc.evaluation_targets(config, "pi2") == [paths.run_index("pi2")] == ["results/eval/pi2/steps.json"]
+    # the reports read either index in place of the step files it names
+    assert all(paths.is_evaluation_index(path) for path in ["results/eval/pi2/steps.json", "x/steps20-100.json"])
+    others = ["x/step20/metrics.json", "x/steps20.json", "steps-1.json"]
+    assert not any(paths.is_evaluation_index(path) for path in others)
     assert oc.icl_inputs(config, "icl_pi1") == [paths.dataset("pi1")] == ["results/datasets/pi1.parquet"]
 
 

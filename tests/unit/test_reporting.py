@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from helpers.metrics import write_fake_metrics
 
-from oneshot_rlvr import reporting
 from oneshot_rlvr.data import ALL_BENCHMARKS
+from oneshot_rlvr.tables import registry, table1
+from oneshot_rlvr.tables.metrics import load_metrics
+from oneshot_rlvr.tables.rows import ReportError
 
 
 def write_metrics(path: Path, run: str, step: int, scores: dict[str, float | None]) -> Path:
@@ -29,7 +31,7 @@ def scores(math: float, arc: float | None = 50.0) -> dict[str, float | None]:
 
 
 def test_paper_numbers_are_the_shipped_table():
-    paper = reporting.paper_numbers("table1", "Qwen2.5-Math-1.5B")
+    paper = registry.paper_numbers("table1", "Qwen2.5-Math-1.5B")
     assert paper[("pi13", "math500")] == 73.6 and paper[("base", "avg")] == 17.6
     assert ("dsr_sub_format_reward", "arc_e") not in paper
 
@@ -43,7 +45,7 @@ def test_table1_picks_the_best_average_checkpoint(tmp_path):
             write_metrics(tmp_path / "pi1_6.json", "pi1", 6, scores(30.0)),
         ],
     }
-    records = reporting.table1(files, "Qwen2.5-Math-1.5B", "miniature", {"pi1": "abc"})
+    records = table1.table1(files, "Qwen2.5-Math-1.5B", "miniature", {"pi1": "abc"})
     pi1 = {r["column"]: r for r in records if r["row"] == "pi1"}
     assert pi1["math500"]["step"] == 4  # best average; the tie with step 6 goes to the earlier step
     assert pi1["arc_e"]["ours"] == 10.0  # ARC from the same checkpoint, not the best ARC
@@ -51,7 +53,7 @@ def test_table1_picks_the_best_average_checkpoint(tmp_path):
     assert pi1["math500"]["diff"] == pytest.approx(30.0 - 72.8)
     assert pi1["math500"]["metrics_file"] == str(tmp_path / "pi1_4.json")
     md, table_csv = tmp_path / "t.md", tmp_path / "t.csv"
-    reporting.write_table1(records, "Qwen2.5-Math-1.5B", "miniature", md, table_csv)
+    table1.write_table1(records, "Qwen2.5-Math-1.5B", "miniature", md, table_csv)
     text = md.read_text()
     assert "MINIATURE" in text and "| pi1 | 4 | 30.0 (72.8) |" in text
     rows = list(csv.DictReader(table_csv.open()))
@@ -61,25 +63,25 @@ def test_table1_picks_the_best_average_checkpoint(tmp_path):
 def test_disabled_benchmark_shows_not_run(tmp_path):
     partial = scores(40.0)
     partial["aime25"] = None
-    records = reporting.table1(
+    records = table1.table1(
         {"pi13": [write_metrics(tmp_path / "m.json", "pi13", 2, partial)]}, "Qwen2.5-Math-1.5B", "paper"
     )
     cells = {r["column"]: r for r in records}
     assert cells["aime25"]["ours"] is None and cells["avg"]["ours"] is None
-    assert "not run (10.8)" in reporting.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
+    assert "not run (10.8)" in table1.table1_markdown(records, "Qwen2.5-Math-1.5B", "paper")
 
 
 def test_bad_metrics_files_are_named(tmp_path):
-    with pytest.raises(reporting.ReportError, match="does not exist"):
-        reporting.table1({"pi1": [tmp_path / "missing.json"]}, "Qwen2.5-Math-1.5B", "paper")
+    with pytest.raises(ReportError, match="does not exist"):
+        table1.table1({"pi1": [tmp_path / "missing.json"]}, "Qwen2.5-Math-1.5B", "paper")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    with pytest.raises(reporting.ReportError, match="broken.json"):
-        reporting.load_metrics(broken)
+    with pytest.raises(ReportError, match="broken.json"):
+        load_metrics(broken)
     keyless = tmp_path / "keyless.json"
     keyless.write_text("{}")
-    with pytest.raises(reporting.ReportError, match="'run'"):
-        reporting.load_metrics(keyless)
+    with pytest.raises(ReportError, match="'run'"):
+        load_metrics(keyless)
 
 
 def test_table1_with_another_benchmark_set(tmp_path):
@@ -97,12 +99,12 @@ def test_table1_with_another_benchmark_set(tmp_path):
             write_metrics(tmp_path / "p10.json", "pi1", 10, testbed(60.0, 10.0)),
         ],
     }
-    records = reporting.table1(files, "testbed model", "testbed", averaged=names, extra=[])
+    records = table1.table1(files, "testbed model", "testbed", averaged=names, extra=[])
     assert [r["column"] for r in records if r["row"] == "pi1"] == [*names, "avg"]
     pi1 = {r["column"]: r for r in records if r["row"] == "pi1"}
     assert pi1["avg"]["step"] == 5 and pi1["avg"]["ours"] == 60.0 and pi1["avg"]["paper"] is None
     assert pi1["avg"]["selection"] == "best 4-benchmark average"
-    text = reporting.table1_markdown(records, "testbed model", "testbed")
+    text = table1.table1_markdown(records, "testbed model", "testbed")
     header = "| RL dataset | Size | run | step | add3 | add4 | addsub | muladd | Avg | config |"
     assert "TESTBED" in text and header in text
     row = next(line for line in text.splitlines() if line.startswith("| {π1} |"))  # the first table's

@@ -11,7 +11,7 @@ import pytest
 from helpers.metrics import write_fake_metrics
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import reporting
+from oneshot_rlvr.tables import registry, table3
 
 TABLE3_SET = ["pi1", "pi2", "pi4", "pi7", "pi11", "pi13", "pi16", "pi17"]
 TABLE3_SET += ["pi605", "pi606", "pi1201", "pi1207", "pi1208", "pi1209"]
@@ -89,7 +89,7 @@ def test_table3_takes_the_best_checkpoint_per_benchmark(tmp_path):
         _metrics(tmp_path / "pi1/step60/metrics.json", "pi1", 60, 70.0, 15.0, 3.0),  # tie: the earlier step wins
     ]
     # graded with the configured grader (these files hold no other): compared with the paper only when asked to
-    records = reporting.table3(
+    records = table3.table3(
         {"base": [base], "pi1": pi1}, "Qwen2.5-Math-1.5B", "paper", {"pi1": 1}, {"pi1": "124"}, grader="default"
     )
     cells = {(r["row"], r["column"]): r for r in records}
@@ -101,7 +101,7 @@ def test_table3_takes_the_best_checkpoint_per_benchmark(tmp_path):
     assert cells[("pi1", "math500")]["paper"] == 74.0 and cells[("pi1", "math500")]["diff"] == -4.0
     assert cells[("base", "algebra")]["paper"] == 37.1 and cells[("pi1", "precalculus")]["paper"] == 64.3
     assert cells[("pi1", "math500")]["metrics_file"].endswith("pi1/step40/metrics.json")
-    markdown = reporting.table3_markdown(records, "Qwen2.5-Math-1.5B", "paper")
+    markdown = table3.table3_markdown(records, "Qwen2.5-Math-1.5B", "paper")
     assert "| pi1 | 1 | 124 | 40 | 70.0 (88.7) |" in markdown and "20.0 (16.7) [20]" in markdown
 
     # The CLI reads the ROW=PATH manifest a long sweep needs.
@@ -127,9 +127,9 @@ def test_table3_takes_the_best_checkpoint_per_benchmark(tmp_path):
 
 
 def test_paper_numbers_of_table3_cover_the_sweep():
-    paper = reporting.paper_numbers("table3", "Qwen2.5-Math-1.5B")
+    paper = registry.paper_numbers("table3", "Qwen2.5-Math-1.5B")
     for name in TABLE3_SET + ["base", "pi1_to_pi16", "pi1_pi13"]:
-        assert all((name, column) in paper for column in reporting.TABLE3_COLUMNS), name
+        assert all((name, column) in paper for column in table3.TABLE3_COLUMNS), name
     # The paper's check: subject scores weighted by the MATH500 subject counts give the MATH500 column.
     counts = {"algebra": 124, "counting_and_probability": 38, "geometry": 41, "intermediate_algebra": 97}
     counts |= {"number_theory": 62, "prealgebra": 82, "precalculus": 56}

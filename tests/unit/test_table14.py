@@ -6,9 +6,10 @@ from pathlib import Path
 
 from helpers.metrics import write_fake_metrics
 
-from oneshot_rlvr import paper_tables
+from oneshot_rlvr.tables import builder, registry
+from oneshot_rlvr.tables.rows import MATH_COLUMNS
 
-MATH6 = paper_tables.MATH_COLUMNS
+MATH6 = MATH_COLUMNS
 
 
 def write_metrics(root: Path, run: str, step: int, accuracy: float, boxed: float) -> Path:
@@ -27,7 +28,7 @@ def test_boxed_rows_read_the_boxed_share_at_the_accuracy_rows_checkpoint(tmp_pat
                               write_metrics(tmp_path, "pi1_format_reward", 2, 40.0, 80.0)],
         "base": [write_metrics(tmp_path, "base", 0, 10.0, 60.0)],
     }  # fmt: skip
-    records = paper_tables.build_table(14, runs, "paper")
+    records = builder.build_table(14, runs, "paper")
     cells = {(r["row"], r["column"]): r for r in records}
     assert cells[("pi1_format_reward", "math500")]["ours"] == 40.0
     boxed = cells[("pi1_format_reward:boxed", "math500")]
@@ -36,9 +37,9 @@ def test_boxed_rows_read_the_boxed_share_at_the_accuracy_rows_checkpoint(tmp_pat
     assert cells[("base:boxed", "aime24")]["ours"] == 59.0 and cells[("base:boxed", "aime24")]["paper"] == 75.0
     assert cells[("base", "avg")]["paper"] == 17.6 and cells[("dsr_sub", "math500")]["paper"] == 73.6
     assert cells[("dsr_sub:boxed", "math500")]["ours"] is None  # not run
-    markdown = paper_tables.table_markdown(records, 14, "paper")
+    markdown = builder.table_markdown(records, 14, "paper")
     assert "{π1}, format, + entropy: \\boxed{} share (%)" in markdown
-    assert paper_tables.table_runs(14) == [
+    assert registry.table_runs(14) == [
         "base", "dsr_sub", "dsr_sub_format_reward", "dsr_sub_format_reward_noent", "pi1", "pi1_abl_pg_wd_kl",
         "pi1_format_reward", "pi1_format_reward_noent",
     ]  # fmt: skip

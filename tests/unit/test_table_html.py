@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from oneshot_rlvr import artefacts, cli, figures, paper_tables, paths, report_layout, table_html
+from oneshot_rlvr import artefacts, cli, figures, paths, report_layout, table_html
+from oneshot_rlvr.tables import registry
 
 
 class Cells(HTMLParser):
@@ -212,7 +213,7 @@ def test_a_table_target_makes_its_markdown_csv_and_page():
 
 
 def test_the_report_lists_tables_then_figures_in_the_paper_s_numeric_order():
-    tables = ["table1", "table2", "table3", *(f"table{n}" for n in paper_tables.TABLES), "table5_convergence"]
+    tables = ["table1", "table2", "table3", *(f"table{n}" for n in registry.TABLES), "table5_convergence"]
     names = [*tables, "testbed", "README", *figures.FIGURE_NAMES, "score_distribution"]
     labels = {name: report_layout.entry_label(name) for name in names}
     assert labels["table13"] == "Table 13" and labels["figure7"] == "Figure 07"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shlex
 import subprocess
 import time
@@ -16,8 +17,8 @@ from helpers.miniature import README_PAPER_COMMAND
 from helpers.workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import figures, icl_examples, paper_tables
-from oneshot_rlvr.tables import table15
+from oneshot_rlvr import figures, icl_examples
+from oneshot_rlvr.tables import registry, table15
 from oneshot_rlvr.tables.paper_rows_models import DEEPSCALER_NOT_RUN
 from oneshot_rlvr.tables.rows import PPO_NOT_RUN
 
@@ -25,7 +26,7 @@ from oneshot_rlvr.tables.rows import PPO_NOT_RUN
 # The DAG: `paper` at paper scale (dry run), every table in the miniature (end to end)
 # ----------------------------------------------------------------------------------------------------------
 
-TABLE_TARGETS = [f"reproduce_table{n}" for n in (3, *paper_tables.TABLES)]
+TABLE_TARGETS = [f"reproduce_table{n}" for n in (3, *registry.TABLES)]
 
 
 def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
@@ -35,14 +36,14 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     elapsed = time.monotonic() - started
     counts = job_counts(result.stdout)
     print(f"paper dry run at paper scale: {counts['total']} jobs in {elapsed:.1f}s")
-    assert counts["report_paper_table"] == len(paper_tables.TABLES)
+    assert counts["report_paper_table"] == len(registry.TABLES)
     assert counts["report_table1"] == 1 and counts["report_table3"] == 1 and counts["reports_readme"] == 1
-    for number in paper_tables.TABLES:
+    for number in registry.TABLES:
         assert f"reports/table{number}.md" in result.stdout
     # Every trained run of every table and figure is one training job (shared runs once).
     config = oc.load_config()
     figure_runs = {run for spec in config["figures"].values() for run in [*spec["runs"], spec.get("base")] if run}
-    wanted = {run for n in paper_tables.TABLES for run in paper_tables.table_runs(n)} | figure_runs
+    wanted = {run for n in registry.TABLES for run in registry.table_runs(n)} | figure_runs
     trained = wanted | set(config["report"]["table1"]["rows"]) | set(oc.sweep_runs(config))
     # (runs that evaluate another run's checkpoints, Table 12's r1distill_*_eval32k, train nothing)
     trained = {run for run in trained if not oc.is_evaluation_only(config, run) and not oc.checkpoints_of(config, run)}
@@ -52,16 +53,24 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     # pi2 ... pi1209) one job per run
     per_run = {run for run in evaluated if oc.evaluation_jobs(config, run) == "run"}
     assert per_run and all(run not in config["runs"] for run in per_run) and "pi2" in per_run
+    # the others: consecutive checkpoints in chunks of evaluation.checkpoints_per_job, which cover every step once
     per_checkpoint = evaluated - per_run
-    assert counts["evaluate_checkpoint"] == sum(len(oc.evaluated_steps(config, run)) for run in per_checkpoint)
-    assert counts["evaluate_run"] == len(per_run)
+    chunks = {run: oc.evaluation_chunks(config, run) for run in per_checkpoint}
+    assert all(sum(chunks[run], []) == oc.evaluated_steps(config, run) for run in per_checkpoint)
+    assert counts["evaluate_chunk"] == sum(len(run_chunks) for run_chunks in chunks.values())
+    assert "evaluate_checkpoint" not in counts and counts["evaluate_run"] == len(per_run)
     assert "build_tiny_model" not in counts
     # GPU rules ask for GPUs: 8 per training job, 4 per evaluation (the config's gpus).
     train_jobs = result.stdout.split("rule train_grpo:")[1:]
-    eval_jobs = result.stdout.split("rule evaluate_checkpoint:")[1:]
+    eval_jobs = [job.split("\n[")[0] for job in result.stdout.split("rule evaluate_chunk:")[1:]]
     # (each job's block ends where the next job's timestamp line "[...]" starts)
     assert len(train_jobs) == counts["train_grpo"] and all("gpu=8," in job.split("\n[")[0] for job in train_jobs)
-    assert len(eval_jobs) == counts["evaluate_checkpoint"] and all("gpu=4," in job.split("\n[")[0] for job in eval_jobs)
+    assert len(eval_jobs) == counts["evaluate_chunk"] and all("gpu=4," in job for job in eval_jobs)
+    # a chunk asks for the run's per-checkpoint wall time once per checkpoint in it (R1-Distill's: 1440 min)
+    for job in eval_jobs:
+        run, first, last = re.search(r"wildcards: run=(\S+), first=(\d+), last=(\d+)", job).groups()
+        size = len(oc.chunk_steps(config, run, first, last))
+        assert f"runtime={oc.evaluation_spec(config, run)['runtime_min'] * size}," in job, job
     run_jobs = result.stdout.split("rule evaluate_run:")[1:]
     # a whole run's evaluation asks for the per-checkpoint wall time (240 min) once per evaluated step
     assert len(run_jobs) == len(per_run) and all("gpu=4," in job.split("\n[")[0] for job in run_jobs)
@@ -71,7 +80,7 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
 
 def _expected(metrics: dict, table: int, column: str, row: str | None = None) -> float | None:
     """The value of a cell recomputed from the metrics file it names (under the row's own metric, if any)."""
-    spec = paper_tables.TABLES[table]
+    spec = registry.TABLES[table]
     metric = next((r.metric for r in spec.rows if r.key == row and r.metric), spec.metric)
     if column == "best_avg_step":
         return float(metrics["step"])
@@ -117,7 +126,7 @@ def check_paper_outputs(workdir: Path, config: dict) -> None:
 
 def check_every_table(workdir: Path, config: dict) -> None:
     """Provenance of every cell of Tables 4-20: the rounded value of the metrics file it names."""
-    for number, spec in paper_tables.TABLES.items():
+    for number, spec in registry.TABLES.items():
         records = list(csv.DictReader((workdir / "reports" / f"table{number}.csv").open()))
         assert [r["row"] for r in records[:: len(spec.columns)]] == [row.key for row in spec.rows], number
         if number == 15:  # its own layout: checked by check_table15

@@ -12,8 +12,9 @@ import sys
 import pytest
 from helpers.workflow import snakemake
 
-from oneshot_rlvr import figures, paper_tables, report_layout
+from oneshot_rlvr import figures, report_layout
 from oneshot_rlvr.config import REPO_ROOT
+from oneshot_rlvr.tables import registry
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
 
@@ -37,7 +38,7 @@ def test_the_paper_report_in_a_browser(miniature, tmp_path):
     views = json.loads((shots / "views.json").read_text())
 
     # Every table and figure of `paper` is listed, in the paper's order.
-    tables = [1, 2, 3, *paper_tables.TABLES]
+    tables = [1, 2, 3, *registry.TABLES]
     expected_tables = sorted(
         [report_layout.entry_label(f"table{n}") for n in tables]
         + [report_layout.entry_label(name) for name in ("table5_convergence", "README")]

@@ -29,7 +29,8 @@ REQUIRE_ENV = "ONESHOT_RLVR_REQUIRE_SLURM"
 
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)\.")
 LOCAL_RULES = ["fetch_data", "rank_examples", "make_dataset", "report_table1"]
-GPU_RULES = ["train_grpo", "evaluate_checkpoint"]
+# at paper scale, where evaluation.checkpoints_per_job (5) puts consecutive checkpoints into one evaluate_chunk job
+GPU_RULES = ["train_grpo", "evaluate_chunk"]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_slurm_profile_dry_run_requests_gpus_from_config(tmp_path):
     profile = yaml.safe_load((REPO_ROOT / "workflow" / "profiles" / "slurm" / "profile.yaml").read_text())
     output = snakemake(workdir, "--workflow-profile", "workflow/profiles/slurm", "-n", "reproduce_table1")
     blocks = job_blocks(output)
-    expected = {"train_grpo": config["training"], "evaluate_checkpoint": config["evaluation"]}
+    expected = {"train_grpo": config["training"], "evaluate_chunk": config["evaluation"]}
     seen = {rule: 0 for rule in GPU_RULES}
     for rule, block in blocks:
         resources = resources_of(block)
@@ -148,12 +149,15 @@ def test_slurm_profile_dry_run_requests_gpus_from_config(tmp_path):
             seen[rule] += 1
             assert resources["gpu"] == str(expected[rule]["gpus"]), (rule, resources)
             assert resources["mem_mb"] == str(expected[rule]["mem_mb"]), (rule, resources)
-            assert resources["runtime"] == str(expected[rule]["runtime_min"]), (rule, resources)  # attempt 1
+            # training: attempt 1; a chunk: the per-checkpoint wall time once per checkpoint (the base: 1, else 5)
+            wildcards = dict(item.split("=", 1) for item in block["wildcards"].split(", "))
+            checkpoints = 1 if rule == "train_grpo" or wildcards["first"] == wildcards["last"] else 5
+            assert resources["runtime"] == str(expected[rule]["runtime_min"] * checkpoints), (rule, resources)
             assert resources["cpus_per_gpu"] == str(profile["set-resources"][rule]["cpus_per_gpu"])
             assert resources["slurm_partition"] == profile["set-resources"][rule]["slurm_partition"]
         # the account comes from the profile, for every job; nothing in the rules names one
         assert resources.get("slurm_account") == profile["default-resources"]["slurm_account"], (rule, resources)
-    assert seen == {"train_grpo": 6, "evaluate_checkpoint": 601}
+    assert seen == {"train_grpo": 6, "evaluate_chunk": 6 * 20 + 1}  # 100 checkpoints per run in chunks of 5; the base
 
 
 def test_local_profile_dry_run(tmp_path):
@@ -162,7 +166,7 @@ def test_local_profile_dry_run(tmp_path):
     assert isinstance(profile["resources"]["gpu"], int) and profile["cores"] == "all"
     output = snakemake(workdir, "--workflow-profile", "workflow/profiles/local", "-n", "reproduce_table1")
     rules = [rule for rule, _ in job_blocks(output)]
-    assert rules.count("train_grpo") == 6 and rules.count("evaluate_checkpoint") == 601
+    assert rules.count("train_grpo") == 6 and rules.count("evaluate_chunk") == 6 * 20 + 1
 
 
 def test_cluster_settings_live_in_profiles_not_rules():

@@ -14,7 +14,8 @@ import yaml
 from helpers.workflow import copy_workflow, job_counts, snakemake
 
 from oneshot_rlvr import config as oc
-from oneshot_rlvr import reporting, selection
+from oneshot_rlvr import selection
+from oneshot_rlvr.tables import table3
 
 # ----------------------------------------------------------------------------------------------------------
 # The DAG: full range dry run, paper scale, miniature end to end
@@ -34,19 +35,21 @@ def test_full_range_sweep_dry_run_at_paper_scale(tmp_path):
     assert counts["train_grpo"] == 1209 and counts["make_dataset"] == 1209
     # pi1 and pi13 have `runs:` entries (Table 1 shares them): one job per checkpoint; the 1,207 others one per run
     assert counts["evaluate_run"] == 1207
-    assert counts["evaluate_checkpoint"] == 2 * 100 + 1  # pi1 and pi13 at every 20th step to 2000, plus the base
+    # pi1 and pi13 at every 20th step to 2000 in chunks of 5 (evaluation.checkpoints_per_job), plus the base
+    assert counts["evaluate_chunk"] == 2 * 20 + 1
     assert counts["report_table3"] == 1 and counts["rank_examples"] == 1 and "collect_history" not in counts
     assert counts["total"] < 4000
     print(f"full-range dry run at paper scale: {counts['total']} jobs in {elapsed:.1f}s")
     # One job per checkpoint for every run is still there, as a switch (not planned here: 123k jobs, minutes).
-    config = oc.load_config(overrides=["sweep_examples=pi1..pi1209", "evaluation.jobs=checkpoint"])
+    overrides = ["sweep_examples=pi1..pi1209", "evaluation.jobs=checkpoint", "evaluation.checkpoints_per_job=1"]
+    config = oc.load_config(overrides=overrides)
     assert sum(len(oc.evaluation_targets(config, run)) for run in ["base", *oc.sweep_runs(config)]) == 1209 * 100 + 1
 
 
 def test_paper_scale_table3_dry_run(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     counts = job_counts(snakemake(workdir, "sweep_1shot", "-n", "--cores", "8").stdout)
-    assert counts["train_grpo"] == 14 and counts["evaluate_checkpoint"] == 2 * 100 + 1  # pi1, pi13 and the base
+    assert counts["train_grpo"] == 14 and counts["evaluate_chunk"] == 2 * 20 + 1  # pi1, pi13 and the base
     assert counts["evaluate_run"] == 12  # the example-set runs without a `runs:` entry
     assert counts["make_dataset"] == 14 and counts["plot_score_distribution"] == 1
     # Our own history: the 500-step DSR-sub run is one more training job, then collected and ranked.
@@ -59,7 +62,7 @@ def test_paper_scale_table3_dry_run(tmp_path):
 
 def _check_table3(workdir: Path, rows: list[str], steps: tuple[int, ...]) -> list[dict[str, str]]:
     table = list(csv.DictReader((workdir / "reports" / "table3.csv").open()))
-    assert [r["row"] for r in table[:: len(reporting.TABLE3_COLUMNS)]] == rows
+    assert [r["row"] for r in table[:: len(table3.TABLE3_COLUMNS)]] == rows
     for record in table:
         # ours: graded as the paper graded (qwen_eval, every response is graded in every mode); ours_strict: the
         # configured grader's number
@@ -74,10 +77,10 @@ def _check_table3(workdir: Path, rows: list[str], steps: tuple[int, ...]) -> lis
             hits = [
                 bool(row["by_grader"]["qwen_eval"])
                 for row in map(json.loads, responses.read_text().splitlines())
-                if reporting.subject_key(row["subject"]) == record["column"]
+                if table3.subject_key(row["subject"]) == record["column"]
             ]
             expected = 100.0 * sum(hits) / len(hits) if hits else None
-            subjects = {reporting.subject_key(name): value for name, value in bench["subjects"].items()}
+            subjects = {table3.subject_key(name): value for name, value in bench["subjects"].items()}
             strict = subjects.get(record["column"])
         assert (record["ours"] == "") if expected is None else float(record["ours"]) == round(expected, 1)
         assert (record["ours_strict"] == "") if strict is None else float(record["ours_strict"]) == round(strict, 1)

@@ -16,7 +16,8 @@ def test_paper_scale_dry_run_lists_every_job(tmp_path):
     result = snakemake(workdir, "reproduce_table1", "-n", "--cores", "8")
     counts = job_counts(result.stdout)
     assert counts["train_grpo"] == 6
-    assert counts["evaluate_checkpoint"] == 6 * 100 + 1  # every 20th step to 2000, plus the base model
+    # every 20th step to 2000 in chunks of 5 checkpoints (evaluation.checkpoints_per_job), plus the base model
+    assert counts["evaluate_chunk"] == 6 * 20 + 1 and "evaluate_checkpoint" not in counts
     assert counts["make_dataset"] == 5 and counts["fetch_data"] == 1
     assert "build_tiny_model" not in counts  # the paper's model comes from the hub
 

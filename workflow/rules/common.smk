@@ -3,6 +3,7 @@
 # (oneshot_rlvr.config), so the workflow and `oneshot-rlvr show-config` agree on every value, and every path under
 # results/ and reports/ comes from oneshot_rlvr.paths, which the package's commands read too. Package modules
 # keep their own names here; oneshot_rlvr.config is `configuration`, since `config` is Snakemake's config dict.
+import functools
 import json
 import re
 import sys
@@ -39,6 +40,8 @@ wildcard_constraints:
         ]
     ),
     step=r"\d+",
+    first=r"\d+",
+    last=r"\d+",
     dataset=configuration.EXAMPLE_SET_PATTERN,
 
 
@@ -92,16 +95,33 @@ def model_inputs(run):
     return [spec["path"]] if spec["build"] else []
 
 
+# A run's resolved specs, once per run and Snakemake invocation (every job of a run asks for them several times: its
+# params and each resource). Read-only: callers never change the returned dicts.
+@functools.cache
+def run_training_spec(run):
+    return configuration.training_spec(config, run)
+
+
+@functools.cache
+def run_evaluation_spec(run):
+    return configuration.evaluation_spec(config, run)
+
+
+@functools.cache
+def run_evaluation_spec_json(run):
+    return json.dumps(run_evaluation_spec(run), sort_keys=True)
+
+
 def training_spec_json(wildcards):
-    return json.dumps(configuration.training_spec(config, wildcards.run), sort_keys=True)
+    return json.dumps(run_training_spec(wildcards.run), sort_keys=True)
 
 
 def evaluation_spec_json(wildcards):
-    return json.dumps(configuration.evaluation_spec(config, wildcards.run), sort_keys=True)
+    return run_evaluation_spec_json(wildcards.run)
 
 
 def dataset_of(run):
-    return paths.dataset(configuration.training_spec(config, run)["dataset"])
+    return paths.dataset(run_training_spec(run)["dataset"])
 
 
 def run_dataset(wildcards):
@@ -119,23 +139,48 @@ def checkpoint_model(wildcards):
     return evaluated_model(wildcards.run, wildcards.step)
 
 
-def evaluation_inputs(wildcards):
+@functools.cache
+def run_evaluation_inputs(run):
+    """The files a run's evaluation reads: the benchmarks, and its model (built, or its run's training)."""
     inputs = [data_file(name) for name in enabled_benchmarks()]
-    if configuration.is_evaluation_only(config, wildcards.run):
-        return inputs + model_inputs(wildcards.run) + configuration.icl_inputs(config, wildcards.run)
-    return inputs + [paths.train_done(configuration.checkpoints_of(config, wildcards.run) or wildcards.run)]
+    if configuration.is_evaluation_only(config, run):
+        return inputs + model_inputs(run) + configuration.icl_inputs(config, run)
+    return inputs + [paths.train_done(configuration.checkpoints_of(config, run) or run)]
+
+
+def evaluation_inputs(wildcards):
+    return run_evaluation_inputs(wildcards.run)
 
 
 def checkpoint_evaluation_inputs(wildcards):
-    """evaluate_checkpoint's inputs; a run that one job evaluates whole (evaluation.jobs) stops the DAG here, so
-    the same step is never written by two jobs at once."""
+    """evaluate_checkpoint's inputs; a run that one job evaluates whole (evaluation.jobs) or in chunks
+    (evaluation.checkpoints_per_job) stops the DAG here, so the same step is never written by two jobs at once."""
     if configuration.evaluation_jobs(config, wildcards.run) == "run":
         raise ValueError(
             f"{paths.metrics(wildcards.run, wildcards.step)}: run {wildcards.run!r} is evaluated "
             f"by one job per run (config key evaluation.jobs: {config['evaluation'].get('jobs', 'auto')}); "
             f"ask for {paths.run_index(wildcards.run)} (rule evaluate_run) instead"
         )
-    return evaluation_inputs(wildcards)
+    if configuration.checkpoints_per_job(config) > 1:
+        raise ValueError(
+            f"{paths.metrics(wildcards.run, wildcards.step)}: run {wildcards.run!r} is evaluated in chunks of "
+            f"{configuration.checkpoints_per_job(config)} checkpoints (config key evaluation.checkpoints_per_job); "
+            f"ask for one of {configuration.evaluation_targets(config, wildcards.run)[:2]}... "
+            "(rule evaluate_chunk) instead"
+        )
+    return run_evaluation_inputs(wildcards.run)
+
+
+def chunk_evaluation_inputs(wildcards):
+    """evaluate_chunk's inputs: only for the chunks of the config (configuration.chunk_steps names them), and not
+    for a run that one job evaluates whole."""
+    if configuration.evaluation_jobs(config, wildcards.run) == "run":
+        raise ValueError(
+            f"{paths.chunk_index(wildcards.run, wildcards.first, wildcards.last)}: run {wildcards.run!r} is "
+            f"evaluated by one job per run; ask for {paths.run_index(wildcards.run)} (rule evaluate_run) instead"
+        )
+    configuration.chunk_steps(config, wildcards.run, wildcards.first, wildcards.last)
+    return run_evaluation_inputs(wildcards.run)
 
 
 def release_weights_arg(wildcards):
@@ -152,10 +197,21 @@ def evaluated_steps_arg(wildcards):
     return ",".join(str(step) for step in configuration.evaluated_steps(config, wildcards.run))
 
 
+def chunk_steps_arg(wildcards):
+    steps = configuration.chunk_steps(config, wildcards.run, wildcards.first, wildcards.last)
+    return ",".join(str(step) for step in steps)
+
+
 def run_evaluation_runtime(wildcards):
     """A whole run's evaluation asks for its per-checkpoint wall time once per step."""
-    per_checkpoint = configuration.evaluation_spec(config, wildcards.run)["runtime_min"]
+    per_checkpoint = run_evaluation_spec(wildcards.run)["runtime_min"]
     return per_checkpoint * len(configuration.evaluated_steps(config, wildcards.run))
+
+
+def chunk_evaluation_runtime(wildcards):
+    """A chunk's evaluation asks for its per-checkpoint wall time once per step of the chunk."""
+    steps = configuration.chunk_steps(config, wildcards.run, wildcards.first, wildcards.last)
+    return run_evaluation_spec(wildcards.run)["runtime_min"] * len(steps)
 
 
 def run_metrics(run):
@@ -241,7 +297,7 @@ def testbed_report_args(wildcards, input):
 
 def train_launcher(wildcards):
     """`oneshot-rlvr` for one process; `accelerate launch` with the configured strategy across the job's GPUs."""
-    spec = configuration.training_spec(config, wildcards.run)
+    spec = run_training_spec(wildcards.run)
     if spec["gpus"] <= 1:
         return ["oneshot-rlvr"]
     accelerate_config = f"{workflow.basedir}/workflow/accelerate/{spec['distributed']}.yaml"
@@ -260,14 +316,14 @@ def bad_input_attempt(wildcards, attempt):
 def train_runtime(wildcards, attempt):
     if bad_input_attempt(wildcards, attempt):
         return 1
-    return configuration.training_spec(config, wildcards.run)["runtime_min"] * attempt
+    return run_training_spec(wildcards.run)["runtime_min"] * attempt
 
 
 def train_resource(key, replay_value):
     def resource(wildcards, attempt):
         if bad_input_attempt(wildcards, attempt):
             return replay_value
-        return configuration.training_spec(config, wildcards.run)[key]
+        return run_training_spec(wildcards.run)[key]
 
     return resource
 
@@ -282,7 +338,7 @@ def attempt_number(wildcards, attempt):
 
 def evaluation_resource(key):
     def resource(wildcards):
-        return configuration.evaluation_spec(config, wildcards.run)[key]
+        return run_evaluation_spec(wildcards.run)[key]
 
     return resource
 

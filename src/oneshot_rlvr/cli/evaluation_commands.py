@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from oneshot_rlvr import manifest, reporting
+from oneshot_rlvr import manifest
 from oneshot_rlvr.cli.arguments import (
     add_config_args,
     command,
@@ -17,6 +17,7 @@ from oneshot_rlvr.cli.arguments import (
 )
 from oneshot_rlvr.evaluation import evaluate_checkpoint, evaluate_run
 from oneshot_rlvr.grading import GRADER_MODES, grade_jsonl
+from oneshot_rlvr.tables.metrics import metrics_files
 from oneshot_rlvr.training.checkpoints import release_weights
 
 
@@ -57,7 +58,7 @@ def cmd_grade(args: argparse.Namespace) -> None:
 
 
 def cmd_manifest(args: argparse.Namespace) -> None:
-    files = reporting.metrics_files([Path(args.metrics)])
+    files = metrics_files([Path(args.metrics)])
     blocks = []
     for path in files:
         found = manifest.read_manifest(path)

@@ -10,9 +10,7 @@ from oneshot_rlvr import (
     comparison,
     convergence,
     figures,
-    paper_tables,
     paths,
-    reporting,
     selection,
     table_html,
 )
@@ -27,14 +25,17 @@ from oneshot_rlvr.cli.arguments import (
     pairs,
     seed_lists,
 )
+from oneshot_rlvr.data import ARC_BENCHMARKS, MATH_BENCHMARKS
+from oneshot_rlvr.tables import builder, registry, table1, table3
 from oneshot_rlvr.tables.format import SCALES
+from oneshot_rlvr.tables.metrics import metrics_files
 from oneshot_rlvr.testbed import report
 
 
 def _metrics_rows(items: list[str], option: str) -> dict[str, list[Path]]:
     """`ROW=PATH` items as row -> metrics files (a run's steps.json stands for every step's)."""
     grouped = grouped_pairs(items, option, "ROW=PATH")
-    return {row: reporting.metrics_files([Path(path) for path in paths]) for row, paths in grouped.items()}
+    return {row: metrics_files([Path(path) for path in paths]) for row, paths in grouped.items()}
 
 
 def cmd_report_table1(args: argparse.Namespace) -> None:
@@ -42,12 +43,12 @@ def cmd_report_table1(args: argparse.Namespace) -> None:
     hashes = key_value_pairs(args.config_hash, "--config-hash")
     bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
     seeds = seed_lists(args.seeds)
-    averaged = args.averaged or list(reporting.MATH_BENCHMARKS)
-    extra = args.extra if args.averaged else list(reporting.ARC_BENCHMARKS)
-    records = reporting.table1(
+    averaged = args.averaged or list(MATH_BENCHMARKS)
+    extra = args.extra if args.averaged else list(ARC_BENCHMARKS)
+    records = table1.table1(
         rows, args.model, args.scale, hashes, args.grader, bootstrap, seeds=seeds, averaged=averaged, extra=extra
     )
-    reporting.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
+    table1.write_table1(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
 
@@ -70,10 +71,10 @@ def cmd_report_table3(args: argparse.Namespace) -> None:
         except selection.SelectionError:
             continue  # a run that is not named after its example set (e.g. dsr_sub_format_reward)
     hashes = key_value_pairs(args.config_hash, "--config-hash")
-    records = reporting.table3(
+    records = table3.table3(
         rows, args.model, args.scale, sizes, examples, hashes, args.grader, seed_lists(args.seeds)
     )
-    reporting.write_table3(records, args.model, args.scale, Path(args.md), Path(args.csv))
+    table3.write_table3(records, args.model, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} ({len(rows)} rows)")
 
 
@@ -85,8 +86,8 @@ def cmd_report_table(args: argparse.Namespace) -> None:
     hashes = key_value_pairs(args.config_hash, "--config-hash")
     bootstrap = comparison.Bootstrap(resamples=args.resamples, seed=args.bootstrap_seed)
     seeds = seed_lists(args.seeds)
-    records = paper_tables.build_table(args.table, runs, args.scale, hashes, args.grader, bootstrap, seeds)
-    paper_tables.write_table(records, args.table, args.scale, Path(args.md), Path(args.csv))
+    records = builder.build_table(args.table, runs, args.scale, hashes, args.grader, bootstrap, seeds)
+    builder.write_table(records, args.table, args.scale, Path(args.md), Path(args.csv))
     print(f"wrote {args.md} and {args.csv} (table {args.table}, {len(runs)} runs)")
 
 
@@ -115,7 +116,7 @@ def cmd_plot_figure(args: argparse.Namespace) -> None:
     inputs = figures.FigureInputs(
         name=args.figure,
         spec={"base": None, **spec},
-        curves=figures.load_curves(reporting.metrics_files([Path(path) for path in args.metrics])),
+        curves=figures.load_curves(metrics_files([Path(path) for path in args.metrics])),
         logs=figures.load_train_logs([Path(path) for path in args.train_log]),
         scale=args.scale,
         data_dir=Path(args.data_dir) if args.data_dir else None,
@@ -161,11 +162,11 @@ def register(sub) -> None:
     p.add_argument("--seeds", action="append", default=[], metavar="ROW=S1,S2", help="a row run with several seeds")
     add_table_outputs(p)
 
-    numbers = [str(number) for number in paper_tables.TABLES]
+    numbers = [str(number) for number in registry.TABLES]
 
     p = command(sub, "report-table", "write reports/table<N>.md and .csv for one of the paper's other tables",
                  cmd_report_table)  # fmt: skip
-    p.add_argument("--table", type=int, required=True, choices=list(paper_tables.TABLES), metavar="N",
+    p.add_argument("--table", type=int, required=True, choices=list(registry.TABLES), metavar="N",
                    help=f"the paper's table number: {', '.join(numbers)}")  # fmt: skip
     p.add_argument("--eval-dir", default=paths.EVAL_DIR, help="folder of <run>/step<step>/metrics.json")
     p.add_argument("--run", action="append", default=[], metavar="RUN=STEPS", help="a run and its evaluated steps")

@@ -45,10 +45,14 @@ from oneshot_rlvr.config.schema import apply_command_line_types, validate_config
 from oneshot_rlvr.config.targets import (
     EVAL_DIR,
     RUN_INDEX,
+    checkpoints_per_job,
+    chunk_steps,
+    evaluation_chunks,
     evaluation_jobs,
     evaluation_targets,
     run_index_path,
     step_metrics_path,
+    step_targets,
 )
 from oneshot_rlvr.config.values import MAX_CONFIG_VALUES, check_config_values
 from oneshot_rlvr.example_sets import EXAMPLE_SET_PATTERN, TABLE3_EXAMPLES, is_example_set
@@ -75,8 +79,11 @@ __all__ = [
     "check_name",
     "deep_merge",
     "checkpoints_of",
+    "checkpoints_per_job",
+    "chunk_steps",
     "derived_run",
     "evaluated_steps",
+    "evaluation_chunks",
     "evaluation_jobs",
     "evaluation_spec",
     "evaluation_targets",
@@ -99,6 +106,7 @@ __all__ = [
     "seed_runs",
     "spec_hash",
     "step_metrics_path",
+    "step_targets",
     "sweep_runs",
     "training_spec",
     "validate_config",

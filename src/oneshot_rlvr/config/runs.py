@@ -183,9 +183,11 @@ def evaluation_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
     model merged over it (e.g. R1-Distill's sampling protocol), then the run's own `evaluation` block, and the
     prompt template from that model."""
     key = model_key(config, run)
-    # `steps` and `jobs` say which checkpoints and how they are scheduled, not how one is evaluated: keeping them
-    # out keeps the spec (and every finished benchmark's fingerprint) unchanged when they change.
-    spec = {name: value for name, value in config["evaluation"].items() if name not in ("steps", "jobs")}
+    # `steps`, `jobs` and `checkpoints_per_job` say which checkpoints and how they are scheduled, not how one is
+    # evaluated: keeping them out keeps the spec (and every finished benchmark's fingerprint) unchanged when they
+    # change.
+    scheduling = ("steps", "jobs", "checkpoints_per_job")
+    spec = {name: value for name, value in config["evaluation"].items() if name not in scheduling}
     spec = deep_merge(spec, config["models"][key].get("evaluation", {}))
     if run != BASE_RUN:  # the run's own evaluation settings (e.g. Table 7's fp32, Table 12's 32k) last
         spec = deep_merge(spec, require_run(config, run).get("evaluation", {}))

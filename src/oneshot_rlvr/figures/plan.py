@@ -59,10 +59,8 @@ def figure_plan(config: Mapping[str, Any], name: str) -> dict[str, Any]:
             ) from None
 
     def files(run: str, steps: Sequence[int]) -> list[str]:
-        # a run evaluated by one job per run (evaluation.jobs) is read from its index: all its steps
-        if oc.evaluation_jobs(config, run) == "run":
-            return [paths.run_index(run)]
-        return [metrics_path(run, step) for step in steps]
+        # a run evaluated by one job per run or per chunk of checkpoints is read from its indexes (all their steps)
+        return oc.step_targets(config, run, steps)
 
     metrics: list[str] = []
     if name == "figure3":

@@ -12,7 +12,9 @@ from typing import Any
 
 from oneshot_rlvr.data import MATH_BENCHMARKS
 from oneshot_rlvr.io import read_jsonl
-from oneshot_rlvr.reporting import ReportError, load_metrics, selection_score, subject_key
+from oneshot_rlvr.tables.metrics import load_metrics, selection_score
+from oneshot_rlvr.tables.rows import ReportError
+from oneshot_rlvr.tables.table3 import subject_key
 from oneshot_rlvr.training import TrainingError, read_train_log
 
 

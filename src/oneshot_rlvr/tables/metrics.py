@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from oneshot_rlvr import comparison
-from oneshot_rlvr.config import RUN_INDEX
+from oneshot_rlvr import comparison, paths
 from oneshot_rlvr.data import MATH_BENCHMARKS
 from oneshot_rlvr.evaluation import EvaluationError, read_run_index
 from oneshot_rlvr.tables.rows import ReportError
@@ -63,12 +62,13 @@ def load_metrics(path: Path) -> dict[str, Any]:
     return metrics
 
 
-def metrics_files(paths: Sequence[Path]) -> list[Path]:
-    """Per-step metrics files, with each run index (steps.json of a run evaluated by one job, `evaluation.jobs:
-    run`) replaced by the step files it names, so every report reads runs evaluated either way."""
+def metrics_files(metric_paths: Sequence[Path]) -> list[Path]:
+    """Per-step metrics files, with each index (steps.json of a run evaluated by one job, `evaluation.jobs: run`,
+    or steps<first>-<last>.json of a chunk, `evaluation.checkpoints_per_job`) replaced by the step files it names,
+    so every report reads runs evaluated any way."""
     files: list[Path] = []
-    for path in paths:
-        if Path(path).name != RUN_INDEX:
+    for path in metric_paths:
+        if not paths.is_evaluation_index(str(path)):
             files.append(Path(path))
             continue
         try:

@@ -23,8 +23,9 @@ from typing import Any
 import pandas as pd
 
 from oneshot_rlvr.io import atomic_write_text, read_jsonl
-from oneshot_rlvr.reporting import best_checkpoint, load_metrics, write_records_csv
 from oneshot_rlvr.stats import Interval
+from oneshot_rlvr.tables.format import write_records_csv
+from oneshot_rlvr.tables.metrics import best_checkpoint, load_metrics
 from oneshot_rlvr.testbed.analysis import (
     MEASURE_TITLES,
     MEASURES,
