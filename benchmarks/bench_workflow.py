@@ -8,8 +8,9 @@ does not have is reported as skipped. `rank_examples` (3 jobs) is the fixed cost
 plugin discovery and parsing the workflow. `sweep_1shot` is planned with `--config sweep_examples=<--sweep>`
 (default the 1,209-example range). `--evaluation-jobs checkpoint|run|auto` sets `evaluation.jobs` for every target
 (default: the config's, auto). Runs in a scratch copy of the workflow so nothing in the checkout changes, with the
-default (paper) config. Prints one line per target (wall seconds, jobs, peak memory of the Snakemake process) and
-a SUMMARY line. `--profile` runs each dry run under cProfile (slower) and writes OUT.<target>.prof.
+default (paper) config. Prints the load average first (the machine may be shared), then one line per target (wall
+seconds, CPU seconds of the Snakemake process -- user + system, barely changed by other load --, jobs, peak memory)
+and a SUMMARY line. `--profile` runs each dry run under cProfile (slower) and writes OUT.<target>.prof.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def dry_run(workdir: Path, target: str, extra: list[str], profile: str | None) -
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
-    result = {"seconds": elapsed, "peak_mb": usage.ru_maxrss / 1024, "jobs": None, "error": ""}
+    cpu = usage.ru_utime + usage.ru_stime
+    result = {"seconds": elapsed, "cpu_s": cpu, "peak_mb": usage.ru_maxrss / 1024, "jobs": None, "error": ""}
     if os.waitstatus_to_exitcode(status) != 0:
         text = stderr + stdout
         if UNKNOWN_TARGET.search(text):
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     profile = str(Path(args.profile).resolve()) if args.profile else None
     summary = []
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
         shutil.copy(REPO / "Snakefile", workdir / "Snakefile")
@@ -85,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(
                     f"{name:<30s} jobs={result['jobs']:<7d} dry_run_s={result['seconds']:.1f} "
-                    f"peak_rss_mb={result['peak_mb']:.0f}"
+                    f"cpu_s={result['cpu_s']:.1f} peak_rss_mb={result['peak_mb']:.0f}"
                 )
-                summary.append(f"{name}={result['seconds']:.1f}s/{result['jobs']}jobs/{result['peak_mb']:.0f}MB")
+                summary.append(
+                    f"{name}={result['seconds']:.1f}s/{result['cpu_s']:.1f}cpu-s/{result['jobs']}jobs/"
+                    f"{result['peak_mb']:.0f}MB"
+                )
     print("SUMMARY dag " + " ".join(summary))
     return 0
 

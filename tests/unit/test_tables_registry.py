@@ -72,6 +72,30 @@ def test_every_new_table_has_the_papers_numbers_for_its_rows():
             assert all(column in numbers[row.paper] for column in wanted), (number, row.key)
 
 
+def test_every_row_the_paper_prints_is_a_run_of_the_config_or_a_reason_in_the_fidelity_doc():
+    """No row goes missing silently: every (model, algorithm, set) row of the paper's numbers is a row of our table,
+    and each row is a run the paper config defines (Table 12's DeepScaleR rows: the released model, evaluated), or
+    not run with its reason in the row and in docs/fidelity.md (only PPO: TRL has no PPO with a verifiable reward)."""
+    config = oc.load_config()
+    fidelity = (oc.REPO_ROOT / "docs" / "fidelity.md").read_text()
+    for number, table in registry.TABLES.items():
+        assert set(registry.paper_rows(number)) <= {row.paper for row in table.rows}, number
+        for row in table.rows:
+            if row.run is None:
+                assert row.paper[1] == "ppo" and row.not_run == registry.PPO_NOT_RUN, (number, row.key)
+                assert "| PPO rows (Tables 4, 17) |" in fidelity and row.key in fidelity, (number, row.key)
+            else:
+                assert oc.evaluated_steps(config, row.run), (number, row.run)  # a ConfigError names an unknown run
+    deepscaler = [row for row in registry.TABLES[12].rows if row.label.startswith("DeepScaleR")]
+    assert [row.run for row in deepscaler] == ["deepscaler_eval8k", "deepscaler_eval32k"]
+    assert all(oc.is_evaluation_only(config, row.run) for row in deepscaler)
+    spec8k, spec32k = (oc.evaluation_spec(config, row.run) for row in deepscaler)
+    assert spec8k["model"]["path"] == "agentica-org/DeepScaleR-1.5B-Preview"
+    assert (spec8k["max_new_tokens"], spec32k["max_new_tokens"]) == (8192, 32768)
+    r1 = oc.evaluation_spec(config, "r1distill_base")  # the same rllm protocol as R1-Distill's rows
+    assert {k: v for k, v in spec8k.items() if k != "model"} == {k: v for k, v in r1.items() if k != "model"}
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Tables 6, 7, 10, 11, 12 from metrics files
 # ----------------------------------------------------------------------------------------------------------
