@@ -1,16 +1,18 @@
 """DAG build time and memory of `snakemake -n` at paper scale for the workflow's big targets (target: seconds).
 
     python benchmarks/bench_workflow.py [TARGET ...] [--sweep pi1..pi1209] [--evaluation-jobs MODE]
-                                        [--profile OUT.prof]
+                                        [--checkpoints-per-job N] [--profile OUT.prof]
 
 TARGET defaults to `rank_examples reproduce_table1 paper sweep_1shot`; any target name works, and one the workflow
 does not have is reported as skipped. `rank_examples` (3 jobs) is the fixed cost of any dry run: Snakemake's start,
 plugin discovery and parsing the workflow. `sweep_1shot` is planned with `--config sweep_examples=<--sweep>`
 (default the 1,209-example range). `--evaluation-jobs checkpoint|run|auto` sets `evaluation.jobs` for every target
-(default: the config's, auto). Runs in a scratch copy of the workflow so nothing in the checkout changes, with the
-default (paper) config. Prints the load average first (the machine may be shared), then one line per target (wall
-seconds, CPU seconds of the Snakemake process -- user + system, barely changed by other load --, jobs, peak memory)
-and a SUMMARY line. `--profile` runs each dry run under cProfile (slower) and writes OUT.<target>.prof.
+(default: the config's, auto); `--checkpoints-per-job N` sets `evaluation.checkpoints_per_job` (default: the
+config's, 5; 1 plans one evaluate_checkpoint job per checkpoint). Runs in a scratch copy of the workflow so nothing
+in the checkout changes, with the default (paper) config. Prints the load average first (the machine may be
+shared), then one line per target (wall seconds, CPU seconds of the Snakemake process -- user + system, barely
+changed by other load --, jobs, peak memory) and a SUMMARY line. `--profile` runs each dry run under cProfile
+(slower) and writes OUT.<target>.prof.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", default=["rank_examples", "reproduce_table1", "paper", "sweep_1shot"])
     parser.add_argument("--sweep", default="pi1..pi1209", help="sweep_examples for sweep_1shot")
     parser.add_argument("--evaluation-jobs", choices=["auto", "checkpoint", "run"], help="evaluation.jobs")
+    parser.add_argument("--checkpoints-per-job", type=int, help="evaluation.checkpoints_per_job")
     parser.add_argument("--profile", help="write cProfile output to PROFILE.<target>.prof")
     args = parser.parse_args(argv)
     profile = str(Path(args.profile).resolve()) if args.profile else None
@@ -74,8 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(REPO / "config", workdir / "config")
         for target in args.targets:
             settings = [f"sweep_examples={args.sweep}"] if target == "sweep_1shot" else []
+            evaluation = {}
             if args.evaluation_jobs:
-                settings.append(f"evaluation={{jobs: {args.evaluation_jobs}}}")  # --config merges nested maps
+                evaluation["jobs"] = args.evaluation_jobs
+            if args.checkpoints_per_job:
+                evaluation["checkpoints_per_job"] = args.checkpoints_per_job
+            if evaluation:  # --config merges nested maps
+                items = ", ".join(f"{key}: {value}" for key, value in evaluation.items())
+                settings.append(f"evaluation={{{items}}}")
             extra = ["--config", *settings] if settings else []
             result = dry_run(workdir, target, extra, profile)
             name = f"{target}[{args.sweep}]" if target == "sweep_1shot" else target
