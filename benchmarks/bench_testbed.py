@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from oneshot_rlvr import config as oc
 from oneshot_rlvr.evaluation import evaluate_checkpoint
 from oneshot_rlvr.figures import collect_train_log
@@ -90,6 +92,14 @@ def seed_lines(workdir: Path, config: dict, run: str, seed: int, base) -> dict:
               f"any format - base {skill.format()}")  # fmt: skip
     print(f"  learned: {verdict.learned}")
     return {"seed": seed, "verdict": verdict, "saturated": saturated}
+
+
+def ranked_example(dataset: Path) -> str:
+    """The training example of a 1-shot dataset: its pool index, task type, question and answer."""
+    row = pd.read_parquet(dataset).iloc[0]
+    question = row["prompt"][0]["content"]
+    return (f"pool index {row['extra_info']['index']}, type {row['extra_info']['type']}: {question!r} = "
+            f"{row['reward_model']['ground_truth']}")  # fmt: skip
 
 
 def flipped_control(workdir: Path, config: dict, base) -> None:
@@ -157,14 +167,18 @@ def main(argv: list[str] | None = None) -> int:
         seconds, _ = snakemake(workdir, *extra, "--cores", str(args.cores), *triggers)
         print(f"seeds {[s for s in args.seeds if s != 1]}: {seconds:.0f} s")
     base = analysis.read_outcomes(workdir / "results/eval/base/step0/metrics.json")
+    print(f"pi1 (ranked by the history run's variance): {ranked_example(workdir / 'results/datasets/pi1.parquet')}")
     print()
     print((workdir / "reports/table1.md").read_text())
     print((workdir / "reports/testbed.md").read_text())
     results = [seed_lines(workdir, config, runs[seed], seed, base) for seed in args.seeds]
-    passed = all(r["verdict"].reward_end >= 0.9 or r["verdict"].reward_peak >= 0.9 for r in results)
+    # The bar: the training reward's 3-step mean reaches 0.9 (a saturation step exists), and the last checkpoint's
+    # held-out graded accuracy is >= 10 points above the base with a paired interval above 0, at every seed.
+    passed = all(r["saturated"] is not None for r in results)
     gains = [r["verdict"].heldout_difference for r in results]
     floor = all(gain.estimate >= 10.0 and gain.low > 0.0 for gain in gains)
-    print(f"SUMMARY seeds {args.seeds}: reward reaches 0.9: {passed}; held-out gain >= 10 points with interval above 0 "
+    print(f"SUMMARY seeds {args.seeds}: reward 3-step mean reaches 0.9: {passed} (steps "
+          f"{', '.join(str(r['saturated']) for r in results)}); held-out gain >= 10 points with interval above 0 "
           f"at every seed: {floor} ({', '.join(gain.format() for gain in gains)})")  # fmt: skip
     if not args.no_control:
         flipped_control(workdir, config, base)

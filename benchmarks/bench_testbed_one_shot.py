@@ -104,6 +104,12 @@ def pool_sampling(model_dir: Path, data_dir: Path, problems: int, temperatures: 
     answers = [int(reward["ground_truth"]) for reward in pool["reward_model"]]
     batch = tokenizer([eval_prompt(q, TEMPLATE) for q in questions], return_tensors="pt", padding=True,
                       add_special_tokens=False)  # fmt: skip
+    with torch.no_grad():
+        greedy_out = model.generate(**batch, max_new_tokens=40, do_sample=False)
+    greedy = [final_number(text) == answer for text, answer in zip(
+        tokenizer.batch_decode(greedy_out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True), answers,
+        strict=True)]  # fmt: skip
+    print(f"greedy: right (any format) {100 * sum(greedy) / len(greedy):.1f} % of {len(greedy)} pool problems")
     for temperature in temperatures:
         torch.manual_seed(0)
         with torch.no_grad():
@@ -117,6 +123,12 @@ def pool_sampling(model_dir: Path, data_dir: Path, problems: int, temperatures: 
               f"over {len(right)} pool problems x {samples}; boxed {100 * boxed:.1f} %; problems right in >= 6 of "
               f"{samples} samples: {100 * sum(r >= 0.75 for r in right) / len(right):.1f} %; pool index 0 "
               f"({questions[0]} = {answers[0]}): {100 * right[0]:.0f} %")  # fmt: skip
+        # The room for a skill gain: problems the greedy answer gets wrong but some sample gets right (what
+        # reinforcing right samples could turn into greedy answers), against the reverse.
+        gain = sum(not g and r > 0 for g, r in zip(greedy, right, strict=True)) / len(right)
+        loss = sum(g and r < 0.5 for g, r in zip(greedy, right, strict=True)) / len(right)
+        print(f"  pass@{samples} {100 * sum(r > 0 for r in right) / len(right):.1f} %; greedy wrong but >= 1 sample "
+              f"right: {100 * gain:.1f} % of problems; greedy right but most samples wrong: {100 * loss:.1f} %")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from oneshot_rlvr import objective
+from oneshot_rlvr.training import trainer
+
 
 @dataclass
 class FlipCounter:
@@ -22,9 +25,6 @@ class FlipCounter:
 @contextmanager
 def flipped_advantages() -> Iterator[FlipCounter]:
     """Within the block, every advantage computed by `objective.grpo_advantages` has its sign flipped."""
-    from oneshot_rlvr import objective
-    from oneshot_rlvr.training import trainer
-
     original = objective.grpo_advantages
     counter = FlipCounter()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr.io import read_jsonl
+from oneshot_rlvr.prompts import eval_prompt
 from oneshot_rlvr.testbed.tasks import STYLE_MARKERS
 from oneshot_rlvr.tiny_model import END_OF_TEXT, IM_END, IM_START, new_qwen2_model
 
@@ -87,8 +88,6 @@ def tokenized_examples(records: list[dict[str, Any]], tokenizer) -> dict[str, li
     of the question (the chat template renders the same text), the completion the response and `<|im_end|>`; the
     style marker (the response's first characters) is also -100 where `style_in_loss` is false.
     Tokenized here in one batch call (TRL's per-example chat-template pass costs minutes on this corpus)."""
-    from oneshot_rlvr.prompts import eval_prompt
-
     prompts = tokenizer([eval_prompt(r["question"], TEMPLATE) for r in records], add_special_tokens=False)
     completions = tokenizer([r["response"] + IM_END for r in records], add_special_tokens=False)
     marker = len(STYLE_MARKERS["steps"])

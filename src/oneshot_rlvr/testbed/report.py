@@ -228,7 +228,7 @@ def report_markdown(records: Sequence[Mapping[str, Any]]) -> str:
                          f"{r['compared_step']}): {_text(r, True)} points; {r['note']}")  # fmt: skip
     lines += ["", "## 4. Learning verdict at the last step", ""]
     lines.append("Learned = training reward rose by >= 0.2 and held-out graded accuracy rose with a paired interval")
-    lines += ["above 0 (the predicate of tests/unit/test_testbed_learning.py).", ""]
+    lines += ["above 0 (the predicate of tests/integration/test_testbed_learning.py).", ""]
     for r in section("verdict"):
         lines.append(f"- {r['row']} (step {r['step']}): graded − base {_text(r, True)} points; {r['note']}")
     lines += ["", "Sources: the `metrics_file` column of testbed.csv.", ""]

@@ -8,10 +8,13 @@ session; real TRL training, real generation, real grading.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data, selection
@@ -53,6 +56,21 @@ STEPS = 20
 LEARNING_RATE = 2e-4
 
 
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Run the lab's warm start, training and generation on one intra-op thread, then restore the setting.
+
+    The lab's matrices are small, so a second thread gains little on an idle machine, while on a loaded one (CI
+    sharing its 2 cores) two OpenMP threads per step wait for each other: a warm-start step took 3.9 s with 2
+    threads and 1.2 s with 1 at load average 3-5 (benchmarks/RESULTS.md, *The learning test's time*)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 @dataclass
 class Lab:
     root: Path
@@ -67,7 +85,6 @@ def solved_example(model: Path, data_dir: Path, samples: int = 16) -> int:
     """The pool index of the problem whose answer the base model's samples (temperature 1, any format) get right
     most often: a training example that earns reward from the first steps once boxed, as the paper's ranked
     examples do (the lab's base is much less skilled than the testbed's)."""
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     pool = data.load_dsr_sub(data_dir)
@@ -108,12 +125,14 @@ def lab_config(model: Path, data_dir: Path) -> dict:
 def lab(tmp_path_factory) -> Lab:
     root = tmp_path_factory.mktemp("testbed_lab")
     files.write_testbed_data(root / "data", DATA)
-    model = build_testbed_model(root / "model", root / "data", MODEL)
-    config = lab_config(model, root / "data")
-    spec = oc.evaluation_spec(config, "base")
-    evaluate_checkpoint(str(model), spec, root / "data", root / "eval" / "base", "base", 0)
+    with one_torch_thread():
+        model = build_testbed_model(root / "model", root / "data", MODEL)
+        config = lab_config(model, root / "data")
+        spec = oc.evaluation_spec(config, "base")
+        evaluate_checkpoint(str(model), spec, root / "data", root / "eval" / "base", "base", 0)
+        example = solved_example(model, root / "data")
     base = analysis.read_outcomes(root / "eval" / "base" / "metrics.json")
-    return Lab(root, root / "data", model, config, base, solved_example(model, root / "data"))
+    return Lab(root, root / "data", model, config, base, example)
 
 
 def one_shot(lab: Lab, name: str) -> analysis.LearningVerdict:
@@ -123,10 +142,11 @@ def one_shot(lab: Lab, name: str) -> analysis.LearningVerdict:
     selection.duplicate_to_batch(pool.iloc[[lab.example]], 8).to_parquet(dataset, index=False)
     spec = oc.training_spec(lab.config, "pi1")
     checkpoints = lab.root / name / "checkpoints"
-    train({**spec, "run": name}, dataset, checkpoints, lab.root / name / "done.json")
     out = lab.root / "eval" / name
-    evaluate_checkpoint(str(checkpoints / f"checkpoint-{STEPS}"), oc.evaluation_spec(lab.config, "pi1"),
-                        lab.data_dir, out, name, STEPS)  # fmt: skip
+    with one_torch_thread():
+        train({**spec, "run": name}, dataset, checkpoints, lab.root / name / "done.json")
+        evaluate_checkpoint(str(checkpoints / f"checkpoint-{STEPS}"), oc.evaluation_spec(lab.config, "pi1"),
+                            lab.data_dir, out, name, STEPS)  # fmt: skip
     return analysis.learning_verdict(
         read_train_log(checkpoints), lab.base, analysis.read_outcomes(out / "metrics.json")
     )
