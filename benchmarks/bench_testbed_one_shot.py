@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 import re
 import sys
 import time
@@ -94,7 +95,7 @@ def pool_sampling(model_dir: Path, data_dir: Path, problems: int, temperatures: 
 
     from oneshot_rlvr.prompts import eval_prompt
     from oneshot_rlvr.testbed.model import TEMPLATE
-    from oneshot_rlvr.testbed.tasks import final_number
+    from oneshot_rlvr.testbed.tasks import final_number, response_style
 
     model, tokenizer = AutoModelForCausalLM.from_pretrained(model_dir), AutoTokenizer.from_pretrained(model_dir)
     tokenizer.padding_side = "left"
@@ -129,6 +130,21 @@ def pool_sampling(model_dir: Path, data_dir: Path, problems: int, temperatures: 
         loss = sum(g and r < 0.5 for g, r in zip(greedy, right, strict=True)) / len(right)
         print(f"  pass@{samples} {100 * sum(r > 0 for r in right) / len(right):.1f} %; greedy wrong but >= 1 sample "
               f"right: {100 * gain:.1f} % of problems; greedy right but most samples wrong: {100 * loss:.1f} %")
+        # Are the right samples a procedure some problems get and others do not, or independent guesses at one
+        # rate? Per-problem counts of right samples against the binomial of the mean rate.
+        rate = sum(right) / len(right)
+        counts = collections.Counter(round(r * samples) for r in right)
+        observed = " ".join(f"{k}:{100 * counts[k] / len(right):.0f}" for k in range(samples + 1))
+        expected = " ".join(f"{k}:{100 * math.comb(samples, k) * rate**k * (1 - rate) ** (samples - k):.0f}"
+                            for k in range(samples + 1))  # fmt: skip
+        print(f"  problems (%) by right samples of {samples}: observed {observed}; binomial at {100 * rate:.1f} %: "
+              f"{expected}")
+        styles = collections.Counter(response_style(text) for text in texts)
+        worked = [final_number(t) == answers[i // samples] for i, t in enumerate(texts) if response_style(t) == "steps"]
+        near = sum(abs((final_number(t) or -99) - answers[i // samples]) <= 1 for i, t in enumerate(texts))
+        print(f"  samples worked in steps {100 * styles['steps'] / len(texts):.1f} % (right "
+              f"{100 * sum(worked) / max(len(worked), 1):.0f} % of them); answer within 1 of the truth "
+              f"{100 * near / len(texts):.1f} %")
 
 
 def main(argv: list[str] | None = None) -> int:
