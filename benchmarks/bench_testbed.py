@@ -4,6 +4,7 @@ model with paired 95% bootstrap intervals, the decomposition into format and ski
 format-reward rows, post-saturation, and the flipped-sign control.
 
     python benchmarks/bench_testbed.py [--cores 2] [--keep DIR] [--seeds 1 2 3] [--no-control] [--prebuilt DIR]
+                                       [--threads-per-job N]
 
 Runs Snakemake in a scratch copy of the workflow (empty results/), so nothing in the checkout changes. Seed 1 is the
 `pi1` run of Table 1 (training.seed 1); seeds 2 and 3 are the configured runs `pi1_seed2`, `pi1_seed3` (same
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--no-control", action="store_true", help="skip the flipped-sign control")
     parser.add_argument("--prebuilt", type=Path, help="reuse DIR/data and DIR/model (same settings); time the rest")
+    parser.add_argument("--threads-per-job", type=int, metavar="N",
+                        help="Snakemake --set-threads for the warm start and training jobs (default: the rules' 2); "
+                        "1 lets two trainings share 2 cores and avoids OpenMP threads waiting on a loaded machine")
     args = parser.parse_args(argv)
     scratch = None if args.keep else tempfile.TemporaryDirectory()
     workdir = args.keep.resolve() if args.keep else Path(scratch.name)
@@ -138,11 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(REPO / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
     config = oc.load_config([REPO / CONFIG])
     triggers = []
+    if args.threads_per_job:
+        rules = ("build_testbed_model", "train_grpo")
+        triggers += ["--set-threads", *(f"{rule}={args.threads_per_job}" for rule in rules)]
     if args.prebuilt:
         for source, target in (("data", config["data_dir"]), ("model", config["models"]["testbed"]["path"])):
             if not (workdir / target).exists():
                 shutil.copytree(args.prebuilt / source, workdir / target)
-        triggers = ["--rerun-triggers", "mtime"]
+        triggers += ["--rerun-triggers", "mtime"]
         print(f"prebuilt data and model from {args.prebuilt}: the timed run excludes generating and warm-starting")
 
     print(f"load average before: {load()}")
