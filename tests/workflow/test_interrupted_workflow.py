@@ -25,11 +25,23 @@ from oneshot_rlvr import paths
 RETRAINED = ("pi1", "dsr_sub")
 
 
+def interruptible() -> None:
+    """In the child before Snakemake starts: SIGINT handled as a terminal's Ctrl-C. A shell starts background jobs
+    with SIGINT ignored, and a Python started with it ignored never raises KeyboardInterrupt, so under
+    `.ci/run &` the Ctrl-C below would be lost and the workflow run to its end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_until(workdir: Path, args: list[str], ready, sig: int, whole_group: bool) -> None:
     """Start Snakemake, wait until `ready(workdir)`, then send `sig` to it (or to its whole process group, as a
     Ctrl-C or a lost machine would) and wait until every process of the group has ended."""
     process = subprocess.Popen(
-        args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        args,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=interruptible,
     )
     deadline = time.time() + 600
     while process.poll() is None and not ready(workdir) and time.time() < deadline:
@@ -40,6 +52,8 @@ def run_until(workdir: Path, args: list[str], ready, sig: int, whole_group: bool
     else:
         process.send_signal(sig)
     process.wait(timeout=300)
+    if whole_group:  # a Ctrl-C or a lost machine stops the workflow before its end
+        assert process.returncode != 0, f"{signal.Signals(sig).name} did not stop the workflow"
     for _ in range(600):  # jobs Snakemake started end with it (or are killed with the group)
         try:
             os.killpg(process.pid, 0)
