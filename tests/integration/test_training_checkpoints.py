@@ -19,17 +19,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from helpers.training import tiny_spec
 
-from oneshot_rlvr import config as oc
 from oneshot_rlvr import disk, training
-
-
-def tiny_spec(model: Path, **overrides) -> dict:
-    config = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
-    config["models"]["tiny"]["path"] = str(model)
-    spec = oc.training_spec(config, "dsr_sub")
-    spec.update({"max_steps": 2, "save_steps": 1, "report_to": "none", **overrides})
-    return spec
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.training import tiny_spec
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import training
-
-
-def tiny_spec(model: Path, **overrides) -> dict:
-    config = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
-    config["models"]["tiny"]["path"] = str(model)
-    spec = oc.training_spec(config, "dsr_sub")
-    spec.update({"max_steps": 1, "save_steps": 1, "report_to": "none", **overrides})
-    return spec
 
 
 @pytest.mark.parametrize("use_cpu", [False, True])
@@ -47,7 +40,7 @@ def stepped_trainer(tiny_model, shared_data, tmp_path_factory):
     from oneshot_rlvr import data
 
     folder = tmp_path_factory.mktemp("precision")
-    spec = tiny_spec(tiny_model, bf16=True, learning_rate=1.0e-6, first_update_lr_zero=False)
+    spec = tiny_spec(tiny_model, max_steps=1, bf16=True, learning_rate=1.0e-6, first_update_lr_zero=False)
     dataset = folder / "dsr_sub.parquet"
     data.load_dsr_sub(shared_data).head(4).to_parquet(dataset)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
