@@ -226,3 +226,17 @@ def test_evaluation_jobs_switch_applies_to_every_run_and_not_to_the_spec(mode):
     assert oc.evaluation_spec(config, "pi1") == oc.evaluation_spec(auto, "pi1")
     with pytest.raises(oc.ConfigError, match="evaluation.jobs"):
         oc.load_config(overrides=["evaluation.jobs=benchmark"])
+
+
+def test_training_threads_schedule_the_job_and_stay_out_of_the_spec():
+    """`training.threads` sets a training job's CPU threads (per model or run like every training key) without
+    changing the run's training spec, so its fingerprint and finished checkpoints stay valid."""
+    paper = oc.load_config()
+    tiny = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
+    assert oc.training_threads(paper, "pi1") == 2 and oc.training_threads(tiny, "pi1") == 1
+    override = oc.load_config(overrides=["runs.pi1.training.threads=4"])
+    assert oc.training_threads(override, "pi1") == 4 and oc.training_threads(override, "pi13") == 2
+    assert "threads" not in oc.training_spec(override, "pi1")
+    assert oc.training_spec(override, "pi1") == oc.training_spec(paper, "pi1")
+    with pytest.raises(oc.ConfigError, match="'training.threads'"):
+        oc.load_config(overrides=["training.threads=0"])

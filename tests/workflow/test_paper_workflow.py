@@ -64,6 +64,8 @@ def test_paper_dry_run_lists_every_table_and_gpu_resources(tmp_path):
     eval_jobs = [job.split("\n[")[0] for job in result.stdout.split("rule evaluate_chunk:")[1:]]
     # (each job's block ends where the next job's timestamp line "[...]" starts)
     assert len(train_jobs) == counts["train_grpo"] and all("gpu=8," in job.split("\n[")[0] for job in train_jobs)
+    # and the CPU threads of training.threads (2 at paper scale; the miniature's 1 is tests/unit/test_config.py's)
+    assert all("threads: 2\n" in job.split("\n[")[0] for job in train_jobs)
     assert len(eval_jobs) == counts["evaluate_chunk"] and all("gpu=4," in job for job in eval_jobs)
     # a chunk asks for the run's per-checkpoint wall time once per checkpoint in it (R1-Distill's: 1440 min)
     for job in eval_jobs:

@@ -112,6 +112,10 @@ def run_evaluation_spec_json(run):
     return json.dumps(run_evaluation_spec(run), sort_keys=True)
 
 
+def training_threads(wildcards):
+    return configuration.training_threads(config, wildcards.run)
+
+
 def training_spec_json(wildcards):
     return json.dumps(run_training_spec(wildcards.run), sort_keys=True)
 

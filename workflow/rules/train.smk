@@ -18,7 +18,7 @@ rule train_grpo:
         "benchmarks/rules/train_grpo/{run}.tsv"
     conda:
         "../envs/oneshot-rlvr-gpu.yaml"
-    threads: 2
+    threads: training_threads
     # Each retry resumes from the last complete checkpoint, with a longer wall time (train_runtime). Bad input
     # (exit code 2 from the input checks) is not run again: attempt 1 records it, a retry repeats the recorded
     # error at once and asks for 1 minute, no GPU and little memory (bad_input_attempt, docs/faults.md).

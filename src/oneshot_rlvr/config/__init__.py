@@ -40,6 +40,7 @@ from oneshot_rlvr.config.runs import (
     seed_runs,
     sweep_runs,
     training_spec,
+    training_threads,
 )
 from oneshot_rlvr.config.schema import apply_command_line_types, validate_config
 from oneshot_rlvr.config.targets import (
@@ -109,5 +110,6 @@ __all__ = [
     "step_targets",
     "sweep_runs",
     "training_spec",
+    "training_threads",
     "validate_config",
 ]

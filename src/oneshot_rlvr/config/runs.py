@@ -110,21 +110,39 @@ def model_spec(config: Mapping[str, Any], key: str) -> dict[str, Any]:
     return spec
 
 
-def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
-    """Everything `oneshot-rlvr train` needs for one run: shared settings < the model's < the run's overrides."""
+# Training settings that say how a run's job is scheduled, not how the run trains: kept out of the spec, so changing
+# them changes no run's fingerprint (and a finished run is not trained again).
+TRAINING_SCHEDULING_KEYS = ("keep_checkpoints", "threads")
+DEFAULT_TRAINING_THREADS = 2
+
+
+def training_settings(config: Mapping[str, Any], run: str) -> dict[str, Any]:
+    """A trained run's `training` block: shared settings < the model's < the run's overrides."""
     run_cfg = require_run(config, run)
     if run == BASE_RUN or "dataset" not in run_cfg:
         raise ConfigError(
             f"run {run!r} is evaluation-only (config key 'runs.{run}' has no 'dataset'): nothing to train"
         )
     model_overrides = config["models"][model_key(config, run)].get("training", {})
-    settings = deep_merge(deep_merge(config["training"], model_overrides), run_cfg.get("training", {}))
+    return deep_merge(deep_merge(config["training"], model_overrides), run_cfg.get("training", {}))
+
+
+def training_threads(config: Mapping[str, Any], run: str) -> int:
+    """The CPU threads of a run's training job (`training.threads`: the rule's `threads`, its OMP_NUM_THREADS)."""
+    return int(training_settings(config, run).get("threads", DEFAULT_TRAINING_THREADS))
+
+
+def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
+    """Everything `oneshot-rlvr train` needs for one run: shared settings < the model's < the run's overrides."""
+    run_cfg = require_run(config, run)
+    settings = training_settings(config, run)
     if settings["save_steps"] > settings["max_steps"]:
         raise ConfigError(
             f"invalid config key 'training.save_steps' for run {run!r}: "
             f"{settings['save_steps']} exceeds max_steps {settings['max_steps']}"
         )
-    settings.pop("keep_checkpoints", None)  # what evaluation leaves on disk, not how the run trains
+    for key in TRAINING_SCHEDULING_KEYS:  # what evaluation leaves on disk, how many cores the job gets
+        settings.pop(key, None)
     model = model_spec(config, model_key(config, run))
     return {
         "run": run,
