@@ -89,6 +89,9 @@ def test_generation_is_deterministic(folder, tmp_path):
     out, manifest = folder
     again = files.write_testbed_data(tmp_path / "again", SMALL)
     assert again["files"] == manifest["files"]  # byte-identical files (SHA-256)
+    # the same settings written in another key order (the rule's JSON sorts keys, a config file does not)
+    reordered = {**SMALL, "endings": dict(reversed(list(SMALL["endings"].items())))}
+    assert files.write_testbed_data(tmp_path / "reordered", reordered)["files"] == manifest["files"]
     other = files.write_testbed_data(tmp_path / "other", {**SMALL, "seed": 4})
     assert other["files"][data.relpath_of("dsr_sub")] != manifest["files"][data.relpath_of("dsr_sub")]
 

@@ -101,7 +101,9 @@ def warm_start_rows(settings: Mapping[str, Any], unseen: set[str]) -> list[dict[
     `style_in_loss` is false for the worked answers that practise the working without teaching the base to choose
     it (`marked_steps_share`): the warm start's loss skips their style marker."""
     rng = _stream(int(settings["seed"]), "warm_start")
-    types, endings = list(settings["types"]), dict(settings["endings"])
+    # the endings in ENDINGS' order, not the mapping's: the corpus must not depend on how the settings were written
+    # (the rule passes them as JSON with sorted keys, a config file in its own order)
+    types, endings = list(settings["types"]), {name: settings["endings"][name] for name in ENDINGS}
     marked = marked_steps_share(settings)
     rows = []
     while len(rows) < int(settings["warm_start_examples"]):
