@@ -47,7 +47,9 @@ else:
         shell:
             "oneshot-rlvr generate-testbed-data --out-dir {params.out_dir:q} --settings {params.settings:q} > {log:q} 2>&1"
 
-    # The testbed's base model: character-level tokenizer, small Qwen2, SFT warm start on the generated corpus.
+    # The testbed's base model: character-level tokenizer, small Qwen2, SFT warm start on the generated corpus. One
+    # thread: the same base on every machine whatever --cores says (a float sum's order follows the thread count, and
+    # a different base is a different testbed), and a second OpenMP thread loses more than it gains on a busy machine.
     rule build_testbed_model:
         input:
             f"{DATA_DIR}/{TESTBED_CORPUS}",
@@ -62,7 +64,7 @@ else:
             "benchmarks/rules/build_testbed_model.tsv"
         conda:
             "../envs/oneshot-rlvr.yaml"
-        threads: 2
+        threads: 1
         resources:
             mem_mb=3000,
             runtime=30,
