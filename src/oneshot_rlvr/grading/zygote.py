@@ -3,6 +3,10 @@ threads and torch/CUDA state) that loads and warms the graders once, then forks 
 
 So a pool of two workers costs one import of sympy and math-verify (about 0.9 CPU-s), not one per worker, and a
 worker killed on a timeout (pool.py) is replaced in milliseconds instead of a fresh interpreter's second.
+
+Not multiprocessing's "forkserver" context with `set_forkserver_preload`, which would do the same in fewer lines:
+that server and its preload list are one per interpreter, so a library setting them would change (or, once the
+server runs, silently fail to change) the forkserver of the program that imports it, e.g. a trainer's data loaders.
 """
 
 from __future__ import annotations
