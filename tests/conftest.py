@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.miniature import MiniatureRun
+from helpers.model_cache import cached_tiny_model
 
 from oneshot_rlvr import data
 
@@ -42,6 +43,8 @@ def miniature_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
 def _start_the_miniature_early(request: pytest.FixtureRequest) -> None:
     """Start the miniature with the session's first test when any selected test reads it."""
     if any("miniature" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker would start its own 1,400 CPU-s miniature
+            pytest.fail("the suite's miniature runs once per session: `-n` (pytest-xdist) is for tests/unit only")
         request.getfixturevalue("miniature_run")
 
 
@@ -62,10 +65,9 @@ TINY_TEST_SETTINGS = {
 
 @pytest.fixture(scope="session")
 def tiny_model(shared_data, tmp_path_factory) -> Path:
-    """A tiny Qwen2 model built by the project's own builder (shared by the tests of a session)."""
-    from oneshot_rlvr.tiny_model import build_tiny_model
-
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", shared_data, TINY_TEST_SETTINGS)
+    """A tiny Qwen2 model built by the project's own builder (shared by the tests of a session; kept between
+    sessions by helpers/model_cache.py, keyed by everything it depends on)."""
+    return cached_tiny_model(tmp_path_factory.mktemp("tiny") / "model", shared_data, TINY_TEST_SETTINGS)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,17 @@
-"""The command line as the fault tests drive it: `oneshot-rlvr` in a subprocess, the check that it refused with one
-line, and the arguments of `train` and `evaluate` on the miniature's settings."""
+"""The command line as the tests drive it: `oneshot-rlvr` in a subprocess (`cli`: the console script, its exit code
+end to end) or in this process (`cli_here`: the same `main()`, without an interpreter start and the imports, about
+1 CPU-s each), the check that it refused with one line, and the arguments of `train` and `evaluate` on the
+miniature's settings."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 from pathlib import Path
 
+from oneshot_rlvr import cli as oneshot_cli
 from oneshot_rlvr import config as oc
 
 TINY = str(oc.REPO_ROOT / "config" / "tiny.yaml")
@@ -14,6 +19,21 @@ TINY = str(oc.REPO_ROOT / "config" / "tiny.yaml")
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(["oneshot-rlvr", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def cli_here(*args: str | Path) -> subprocess.CompletedProcess:
+    """`oneshot-rlvr ARGS` through `main()` in this process, its stdout, stderr and exit code as `cli` returns them
+    (argparse's usage errors exit through SystemExit)."""
+    argv = [str(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = oneshot_cli.main(argv)
+        except SystemExit as exit:  # as the interpreter ends: None is 0, a message goes to stderr and is 1
+            code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+            if not isinstance(exit.code, int | None):
+                print(exit.code, file=err)
+    return subprocess.CompletedProcess(["oneshot-rlvr", *argv], code, out.getvalue(), err.getvalue())
 
 
 def assert_refused(result: subprocess.CompletedProcess, *fragments: str) -> None:

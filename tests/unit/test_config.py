@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
+from helpers.commands import cli_here
 
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import paths
@@ -117,19 +117,14 @@ def test_show_config_matches_the_paper(run):
 
 
 def test_show_config_cli_prints_json():
-    out = subprocess.run(
-        ["oneshot-rlvr", "show-config", "--run", "pi1"], capture_output=True, text=True, check=True
-    ).stdout
-    resolved = json.loads(out)
+    shown = cli_here("show-config", "--run", "pi1")
+    assert shown.returncode == 0, shown.stderr
+    resolved = json.loads(shown.stdout)
     assert resolved["run"] == "pi1" and resolved["trl"]["beta"] == 0.001
 
 
 def test_cli_error_is_one_line_naming_the_key():
-    result = subprocess.run(
-        ["oneshot-rlvr", "show-config", "--run", "pi1", "--set", "training.temperature=0"],
-        capture_output=True,
-        text=True,
-    )
+    result = cli_here("show-config", "--run", "pi1", "--set", "training.temperature=0")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "training.temperature" in result.stderr

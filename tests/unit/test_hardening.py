@@ -23,11 +23,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers.commands import cli_here
 from helpers.hostile import BILLION_LAUGHS
 from helpers.metrics import fake_metrics
 
-from oneshot_rlvr import cli, data, grading, selection
 from oneshot_rlvr import config as oc
+from oneshot_rlvr import data, grading, selection
 from oneshot_rlvr import io as oio
 
 TINY = str(oc.REPO_ROOT / "config" / "tiny.yaml")
@@ -37,16 +38,6 @@ PAYLOAD = "touch X"  # what every hostile value tries to run; X must never appea
 # ----------------------------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------------------------
-
-
-def run_cli(capsys, argv: list[str]) -> tuple[int, str]:
-    """`oneshot-rlvr ARGV` in this process: (exit code, stderr)."""
-    capsys.readouterr()
-    try:
-        code = cli.main([str(arg) for arg in argv])
-    except SystemExit as exit:  # argparse usage errors
-        code = exit.code
-    return code, capsys.readouterr().err
 
 
 def assert_one_line(code: int, err: str, *fragments: str) -> None:
@@ -350,11 +341,12 @@ CLI_CASES: dict[str, Case] = {
 
 
 @pytest.mark.parametrize("case", list(CLI_CASES))
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, shared_data, capsys, monkeypatch):
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, shared_data, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # nothing here may reach for the network
     argv, fragments, absent = CLI_CASES[case](tmp_path, shared_data)
-    code, err = run_cli(capsys, argv)
+    result = cli_here(*argv)
+    code, err = result.returncode, result.stderr
     assert_one_line(code, err, *fragments)
     for path in absent:
         assert not path.exists(), f"{path} was created by a refused command"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers.commands import cli_here
 from helpers.metrics import write_fake_metrics
 
 from oneshot_rlvr import config as oc
@@ -252,20 +252,20 @@ def test_report_table_cli_writes_both_files_and_refuses_bad_input(tmp_path):
     _write(eval_dir, "pi1_simplified", 2, {m: 20.0 for m in MATH6})
     _write(eval_dir, "base", 0, {m: 5.0 for m in MATH6})
     md, table = tmp_path / "t18.md", tmp_path / "t18.csv"
-    args = ["oneshot-rlvr", "report-table", "--table", "18", "--eval-dir", str(eval_dir), "--md", str(md)]
+    args = ["report-table", "--table", "18", "--eval-dir", str(eval_dir), "--md", str(md)]
     args += ["--csv", str(table), "--scale", "miniature", "--config-hash", "base=h0"]
-    result = subprocess.run([*args, "--run", "pi1_simplified=2", "--run", "base=0"], capture_output=True, text=True)
+    result = cli_here(*args, "--run", "pi1_simplified=2", "--run", "base=0")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(table.open()))
     simplified = next(r for r in rows if r["row"] == "pi1_simplified" and r["column"] == "avg")
     assert simplified["ours"] == "20.0" and simplified["paper"] == "30.0" and simplified["diff"] == "-10.0"
     assert next(r for r in rows if r["row"] == "base")["config_hash"] == "h0"
     assert "MINIATURE" in md.read_text().splitlines()[0]
-    bad = subprocess.run([*args, "--run", "pi1_simplified"], capture_output=True, text=True)
+    bad = cli_here(*args, "--run", "pi1_simplified")
     assert bad.returncode == 2 and "RUN=STEP" in bad.stderr
-    missing = subprocess.run([*args, "--run", "pi1_simplified=4"], capture_output=True, text=True)
+    missing = cli_here(*args, "--run", "pi1_simplified=4")
     assert missing.returncode == 2 and "step4/metrics.json does not exist" in missing.stderr
-    unknown = subprocess.run([*args[:3], "8", *args[4:]], capture_output=True, text=True)
+    unknown = cli_here(*args[:2], "8", *args[3:])
     assert unknown.returncode == 2 and "--table: invalid choice: 8" in unknown.stderr
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pandas as pd
 import pytest
+from helpers.commands import cli_here
 
 from oneshot_rlvr import data, selection
 
@@ -69,47 +69,17 @@ def test_full_sets_and_bad_names(shared_data, ranking):
 
 def test_rank_and_make_dataset_cli(shared_data, tmp_path):
     out = tmp_path / "ranking.tsv"
-    subprocess.run(
-        ["oneshot-rlvr", "rank", "--history", str(shared_data / "dsr_sub" / "acc_step_500.json"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
+    ranked = cli_here("rank", "--history", shared_data / "dsr_sub" / "acc_step_500.json", "--out", out)
+    assert ranked.returncode == 0, ranked.stderr
     table = pd.read_csv(out, sep="\t")
     assert list(table.columns) == ["rank", "index", "score"] and table["index"].iloc[0] == 124
     parquet = tmp_path / "pi13.parquet"
-    subprocess.run(
-        [
-            "oneshot-rlvr",
-            "make-dataset",
-            "--name",
-            "pi13",
-            "--data-dir",
-            str(shared_data),
-            "--ranking",
-            str(out),
-            "--out",
-            str(parquet),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    made = cli_here("make-dataset", "--name", "pi13", "--data-dir", shared_data, "--ranking", out, "--out", parquet)
+    assert made.returncode == 0, made.stderr
     frame = pd.read_parquet(parquet)
     assert set(frame["extra_info"].map(lambda e: e["index"])) == {682}
-    bad = subprocess.run(
-        [
-            "oneshot-rlvr",
-            "make-dataset",
-            "--name",
-            "pi1x",
-            "--data-dir",
-            str(shared_data),
-            "--ranking",
-            str(out),
-            "--out",
-            str(tmp_path / "x.parquet"),
-        ],
-        capture_output=True,
-        text=True,
+    bad = cli_here(
+        "make-dataset", "--name", "pi1x", "--data-dir", shared_data, "--ranking", out, "--out", tmp_path / "x.parquet"
     )
     assert bad.returncode == 2 and "pi1x" in bad.stderr and not (tmp_path / "x.parquet").exists()
 
@@ -205,11 +175,8 @@ def test_collect_history_reads_the_complete_checkpoint(tmp_path):
     with pytest.raises(selection.SelectionError, match="not step 6"):
         selection.collect_history(done, tmp_path / "ck", 6)
     out = tmp_path / "history.json"
-    result = subprocess.run(
-        ["oneshot-rlvr", "collect-history", "--done", str(done), "--checkpoint-dir", str(tmp_path / "ck")]
-        + ["--step", "2", "--out", str(out)],
-        capture_output=True,
-        text=True,
+    result = cli_here(
+        "collect-history", "--done", done, "--checkpoint-dir", tmp_path / "ck", "--step", "2", "--out", out
     )
     assert result.returncode == 0, result.stderr
     assert list(data.load_history(out)) == ["7", "3", "11"]
@@ -222,12 +189,10 @@ def test_score_distribution_figure(shared_data, tmp_path):
     history_path = shared_data / "dsr_sub" / "acc_step_500.json"
     selection.write_ranking(selection.rank_examples(data.load_history(history_path)), ranking_path)
     png, pdf = tmp_path / "fig" / "scores.png", tmp_path / "fig" / "scores.pdf"
-    result = subprocess.run(
-        ["oneshot-rlvr", "plot-scores", "--ranking", str(ranking_path), "--history", str(history_path)]
+    result = cli_here(
+        *["plot-scores", "--ranking", ranking_path, "--history", history_path]
         + ["--mark", "pi1", "--mark", "pi13", "--mark", "1209", "--mark", "pi5000"]
-        + ["--png", str(png), "--pdf", str(pdf)],
-        capture_output=True,
-        text=True,
+        + ["--png", png, "--pdf", pdf]
     )
     assert result.returncode == 0, result.stderr
     assert "3 examples marked" in result.stdout

@@ -4,10 +4,10 @@ files. The DAG: tests/workflow/test_sweep_workflow.py."""
 from __future__ import annotations
 
 import csv
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.commands import cli_here
 from helpers.metrics import write_fake_metrics
 
 from oneshot_rlvr import config as oc
@@ -110,19 +110,11 @@ def test_table3_takes_the_best_checkpoint_per_benchmark(tmp_path):
         "".join(f"{row}={path}\n" for row, paths in {"base": [base], "pi1": pi1}.items() for path in paths)
     )
     md, table = tmp_path / "t3.md", tmp_path / "t3.csv"
-    result = subprocess.run(
-        ["oneshot-rlvr", "report-table3", "--metrics-file", str(manifest), "--md", str(md), "--csv", str(table)],
-        capture_output=True,
-        text=True,
-    )
+    result = cli_here("report-table3", "--metrics-file", manifest, "--md", md, "--csv", table)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(table.open()))
     assert [r["row"] for r in rows[::9]] == ["base", "pi1"] and rows[9]["size"] == "1" and rows[0]["size"] == "0"
-    bad = subprocess.run(
-        ["oneshot-rlvr", "report-table3", "--metrics", "pi1", "--md", str(md), "--csv", str(table)],
-        capture_output=True,
-        text=True,
-    )
+    bad = cli_here("report-table3", "--metrics", "pi1", "--md", md, "--csv", table)
     assert bad.returncode == 2 and "ROW=PATH" in bad.stderr
 
 
