@@ -26,6 +26,7 @@ from typing import Any
 
 import oneshot_rlvr
 from oneshot_rlvr import io as oio
+from oneshot_rlvr import tiny_model
 
 PACKAGE = Path(oneshot_rlvr.__file__).resolve().parent
 # The builder and what shapes its output: the corpus and warm-start pairs come from the data loaders.
@@ -81,17 +82,15 @@ def _complete(entry: Path) -> bool:
 
 def cached_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any]) -> Path:
     """The tiny model of `settings` at `out_dir`: copied from the cache, built there first when missing."""
-    from oneshot_rlvr.tiny_model import build_tiny_model
-
     root = cache_root()
     if root is None:
-        return build_tiny_model(out_dir, data_dir, settings)
+        return tiny_model.build_tiny_model(out_dir, data_dir, settings)
     entry = root / f"tiny-model-{tiny_model_key(data_dir, settings)}"
     if not _complete(entry):
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
         try:
-            built = build_tiny_model(staging / "model", data_dir, settings)
+            built = tiny_model.build_tiny_model(staging / "model", data_dir, settings)
             if entry.exists() and not _complete(entry):  # damaged by hand: set aside (removed with staging)
                 try:
                     entry.rename(staging / "stale")
