@@ -4,7 +4,8 @@ The builder (`oneshot_rlvr.tiny_model.build_tiny_model`, a 30-step warm start) c
 depends only on the settings, the builder's source (tiny_model.py, prompts.py, the data loaders), the data files,
 the library versions and the umask (the folder's mode). A hash of all of those names the cache entry; a change of
 any builds a fresh one. Entries are published by renaming a finished folder into place, so concurrent sessions
-(two worktrees, xdist workers) never see half a model: the loser of a race discards its copy. Tests get a copy of
+(two worktrees, xdist workers) never see half a model; a lock file per entry makes one of them build while the
+others wait (and should two build anyway, the second discards its copy). Tests get a copy of
 the entry in their session's temporary folder, so nothing a test does can change the cache.
 
 Where: $ONESHOT_RLVR_TEST_CACHE, else $XDG_CACHE_HOME/oneshot-rlvr/tests, else ~/.cache/oneshot-rlvr/tests;
@@ -13,6 +14,7 @@ ONESHOT_RLVR_TEST_CACHE=off builds in the session's folder as before (what a cle
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -80,6 +82,25 @@ def _complete(entry: Path) -> bool:
     return all((entry / name).is_file() for name in ENTRY_FILES)
 
 
+def _build_and_publish(entry: Path, data_dir: Path, settings: Mapping[str, Any]) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=entry.parent))
+    try:
+        built = tiny_model.build_tiny_model(staging / "model", data_dir, settings)
+        if entry.exists() and not _complete(entry):  # damaged by hand: set aside (removed with staging)
+            try:
+                entry.rename(staging / "stale")
+            except OSError:
+                pass
+        try:
+            built.rename(entry)
+            oio.fsync_dir(entry.parent)
+        except OSError:  # published meanwhile by a session that could not lock (no flock there): as good
+            if not _complete(entry):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def cached_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any]) -> Path:
     """The tiny model of `settings` at `out_dir`: copied from the cache, built there first when missing."""
     root = cache_root()
@@ -88,21 +109,9 @@ def cached_tiny_model(out_dir: Path, data_dir: Path, settings: Mapping[str, Any]
     entry = root / f"tiny-model-{tiny_model_key(data_dir, settings)}"
     if not _complete(entry):
         root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
-        try:
-            built = tiny_model.build_tiny_model(staging / "model", data_dir, settings)
-            if entry.exists() and not _complete(entry):  # damaged by hand: set aside (removed with staging)
-                try:
-                    entry.rename(staging / "stale")
-                except OSError:
-                    pass
-            try:
-                built.rename(entry)
-                oio.fsync_dir(root)
-            except OSError:  # another session published the same entry first: theirs is as good
-                if not _complete(entry):
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with open(root / f"{entry.name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # sessions starting together: one builds, the others wait for it
+            if not _complete(entry):
+                _build_and_publish(entry, data_dir, settings)
     shutil.copytree(entry, out_dir)
     return Path(out_dir)

@@ -1,9 +1,12 @@
 """The tiny model kept between test sessions (tests/helpers/model_cache.py): built once per key, handed out as a
-copy, rebuilt when what it depends on changes or the entry is damaged, and a lost publishing race is harmless."""
+copy, rebuilt when what it depends on changes or the entry is damaged, built once by sessions that start together,
+and a lost publishing race is harmless."""
 
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from helpers import model_cache
@@ -40,7 +43,8 @@ def counted_builds(monkeypatch, tmp_path):
 
 
 def _entries(tmp_path):
-    return sorted(path.name for path in (tmp_path / "cache").iterdir())
+    """The cache's folders (entries, and staging folders should any be left behind); lock files aside."""
+    return sorted(path.name for path in (tmp_path / "cache").iterdir() if path.is_dir())
 
 
 def test_key_follows_settings_data_and_umask(tmp_path):
@@ -69,7 +73,7 @@ def test_built_once_handed_out_as_copies(counted_builds, shared_data, tmp_path):
     assert (first / "model.safetensors").read_bytes() == (cached / "model.safetensors").read_bytes()
     (second / "model.safetensors").write_bytes(b"changed by a test")  # a copy: the cache keeps its own
     assert (cached / "model.safetensors").read_bytes() == (first / "model.safetensors").read_bytes()
-    assert (cached / "tiny_model.json").exists() and not [p for p in (tmp_path / "cache").iterdir() if p != cached]
+    assert (cached / "tiny_model.json").exists()
 
     (cached / "model.safetensors").unlink()  # a damaged entry is built again
     third = model_cache.cached_tiny_model(tmp_path / "c" / "model", shared_data, SMALL)
@@ -81,8 +85,22 @@ def test_built_once_handed_out_as_copies(counted_builds, shared_data, tmp_path):
     assert (other / "model.safetensors").read_bytes() != (third / "model.safetensors").read_bytes()
 
 
+def test_sessions_starting_together_build_once(counted_builds, shared_data, tmp_path):
+    start = threading.Barrier(2)
+
+    def session(name):
+        start.wait()
+        return model_cache.cached_tiny_model(tmp_path / name / "model", shared_data, SMALL)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(session, ["a", "b"])
+    assert len(counted_builds) == 1 and len(_entries(tmp_path)) == 1
+    assert (first / "model.safetensors").read_bytes() == (second / "model.safetensors").read_bytes()
+
+
 def test_a_lost_publishing_race_uses_the_winners_entry(counted_builds, monkeypatch, shared_data, tmp_path):
-    """Another session publishes the same entry while this one builds: this one's copy is thrown away."""
+    """A session that could not lock (no flock on its filesystem) publishes the same entry while this one builds:
+    this one's copy is thrown away."""
     winner = model_cache.cached_tiny_model(tmp_path / "winner" / "model", shared_data, SMALL)
     (entry,) = _entries(tmp_path)
     cached = tmp_path / "cache" / entry
