@@ -1,31 +1,28 @@
 """The DAG on SLURM: the cluster profiles' dry runs, and real runs on the single-node test SLURM of .ci/slurm-up.sh.
 
 The `slurm`-marked tests skip where no usable SLURM is found (no sbatch, no executor plugin, no test partitions),
-except under ONESHOT_RLVR_REQUIRE_SLURM=1 (set by .ci/run), where they fail instead: CI must really run them.
+except under ONESHOT_RLVR_REQUIRE_SLURM=1 (set by .ci/run), where they fail instead: CI must really run them
+(helpers/slurm.py). The SLURM run of Table 1 starts in the background with the session (helpers/slurm_table1.py);
+its test here waits for it and for the local miniature, then compares them.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import math
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers.miniature import CONFIG_FILE
+from helpers.miniature import miniature_config_args
+from helpers.slurm import plugin_missing, skip_or_fail, slurm_problem
 from helpers.workflow import copy_workflow
 from helpers.workflow import snakemake as run_in
 
 from oneshot_rlvr.config import REPO_ROOT
 from oneshot_rlvr.training import COMPLETE_MARKER
-
-REQUIRE_ENV = "ONESHOT_RLVR_REQUIRE_SLURM"
 
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)\.")
 LOCAL_RULES = ["fetch_data", "rank_examples", "make_dataset", "report_table1"]
@@ -38,40 +35,6 @@ GPU_RULES = ["train_grpo", "evaluate_chunk"]
 # ----------------------------------------------------------------------------------------------------------
 
 
-def plugin_missing() -> str | None:
-    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
-        return "snakemake-executor-plugin-slurm is not installed (pip install -e '.[cluster]')"
-    return None
-
-
-def slurm_problem() -> str | None:
-    """Why the test SLURM cannot be used here, or None when it can."""
-    missing = plugin_missing()
-    if missing:
-        return missing
-    for tool in ("sbatch", "squeue", "sinfo", "scontrol"):
-        if shutil.which(tool) is None:
-            return f"`{tool}` is not on PATH (start the test SLURM with .ci/slurm-up.sh, as root)"
-    result = subprocess.run(["sinfo", "-h", "-o", "%P %a %t"], capture_output=True, text=True)
-    if result.returncode != 0:
-        return f"sinfo failed (is slurmctld running? .ci/slurm-up.sh starts it): {result.stderr.strip()[:300]}"
-    partitions = {}
-    for line in result.stdout.splitlines():
-        name, avail, state = line.split()
-        partitions[name.rstrip("*")] = (avail, state)
-    for name in ("debug", "gpu"):
-        avail, state = partitions.get(name, ("absent", ""))
-        if avail != "up" or not state.startswith(("idle", "mix", "alloc")):
-            return f"partition {name!r} of the test SLURM is not usable ({avail} {state}); run .ci/slurm-up.sh"
-    return None
-
-
-def skip_or_fail(problem: str) -> None:
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{REQUIRE_ENV}=1 but SLURM is unavailable: {problem}")
-    pytest.skip(problem)
-
-
 def run_snakemake(workdir: Path, *args: str, timeout: float = 1200) -> tuple[int, str]:
     result = run_in(workdir, *args, check=False, timeout=timeout)
     return result.returncode, result.stdout + result.stderr
@@ -82,11 +45,6 @@ def snakemake(workdir: Path, *args: str, timeout: float = 1200) -> str:
     if returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed (rc {returncode}):\n{output[-6000:]}")
     return output
-
-
-def miniature_args(shared_data: Path, *configfiles: str) -> list[str]:
-    """The config of the suite's miniature (config/tiny.yaml; helpers/miniature.py), plus `configfiles`."""
-    return ["--configfile", CONFIG_FILE, *configfiles, "--config", f"local_data_dir={shared_data}"]
 
 
 def submissions(output: str) -> list[tuple[str, str, Path]]:
@@ -180,7 +138,7 @@ def test_cluster_settings_live_in_profiles_not_rules():
 
 
 # ----------------------------------------------------------------------------------------------------------
-# The real thing: the miniature through `--executor slurm` (the slurm-ci profile), and a wall-time kill
+# The real thing: the miniature's Table 1 through `--executor slurm` (the slurm-ci profile), and a wall-time kill
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -193,23 +151,18 @@ def slurm_cluster():
 
 @pytest.fixture(scope="module")
 def slurm_workdir(slurm_cluster, tmp_path_factory) -> Path:
-    """One copy of the workflow for the module's SLURM runs (the wall-time test reuses the built tiny model),
-    configured as the suite's miniature."""
+    """A copy of the workflow for the wall-time test's SLURM runs, configured as the suite's miniature."""
     return copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
 
 
 @pytest.mark.slurm
-def test_miniature_on_slurm_equals_local_run(slurm_workdir, miniature, shared_data):
-    # The local run: the suite's miniature (same config; its `paper` includes reproduce_table1).
+def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, miniature):
+    # The SLURM run: `snakemake reproduce_table1 --workflow-profile workflow/profiles/slurm-ci --verbose` with the
+    # miniature's config, started with the session (helpers/slurm_table1.py) and finished now. The local run: the
+    # suite's miniature (same config; its `paper` includes reproduce_table1).
+    slurm_workdir = slurm_table1_run.workdir
     local = miniature.workdir
-    output = snakemake(
-        slurm_workdir,
-        "reproduce_table1",
-        "--workflow-profile",
-        "workflow/profiles/slurm-ci",
-        "--verbose",
-        *miniature_args(shared_data),
-    )
+    output = slurm_table1.output
     jobs = submissions(output)
     counts = {rule: sum(1 for r, _, _ in jobs if r == rule) for rule in {r for r, _, _ in jobs}}
     # Every GPU-capable and model-building job went through sbatch; the cheap ones ran in the main process.
@@ -303,7 +256,7 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
         "results/runs/walltime_probe/train_done.json",
         "--cores",
         "2",
-        *miniature_args(shared_data, probe),
+        *miniature_config_args(shared_data, probe),
     )
     steps = steps_for_target(step_seconds(slurm_workdir, "walltime_probe"))
 
@@ -313,7 +266,7 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
             "--workflow-profile",
             "workflow/profiles/slurm-ci",
             "--verbose",
-            *miniature_args(shared_data, walltime_config(slurm_workdir, run, steps)),
+            *miniature_config_args(shared_data, walltime_config(slurm_workdir, run, steps)),
         ]
         returncode, output = run_snakemake(slurm_workdir, *args)
         jobs = [(slurm_id, log) for rule, slurm_id, log in submissions(output) if rule == "train_grpo"]
