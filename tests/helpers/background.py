@@ -14,7 +14,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Finished:
-    """How a background command ended: its exit status, its whole output (stdout and stderr), how long it took."""
+    """How a background command ended: its exit status, its whole output (stdout and stderr), and the seconds from
+    its start to its last output."""
 
     returncode: int
     output: str
@@ -29,7 +30,7 @@ class BackgroundCommand:
     def __init__(self, argv: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.argv = argv
         self.log = log
-        self.started = time.monotonic()
+        self.started = time.time()
         self._stamp("started")
         with log.open("wb") as out:
             # its own process group, so that `stop` ends the command and every job it started
@@ -44,22 +45,24 @@ class BackgroundCommand:
             )
         self.result: Finished | None = None
 
-    def _stamp(self, event: str) -> None:
+    def _stamp(self, event: str, when: float | None = None) -> None:
         with self.log.with_suffix(".times").open("a") as times:
-            times.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {event}\n")
+            times.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z', time.localtime(when))} {event}\n")
 
     def wait(self, timeout: float | None = None) -> Finished:
         """The finished command; past `timeout` seconds since its start it is stopped and returns as failed."""
         if self.result is None:
-            left = None if timeout is None else max(1.0, timeout - (time.monotonic() - self.started))
+            left = None if timeout is None else max(1.0, timeout - (time.time() - self.started))
             try:
                 returncode = self.process.wait(timeout=left)
             except subprocess.TimeoutExpired:
                 self.stop()
                 returncode = self.process.returncode
                 self._stamp(f"timed out after {timeout:.0f}s")
-            seconds = time.monotonic() - self.started
-            self._stamp(f"finished rc {returncode} after {seconds:.0f}s")
+            # it ended when it wrote its last output, which may be long before a test waited for it
+            ended = self.log.stat().st_mtime
+            seconds = ended - self.started
+            self._stamp(f"ended rc {returncode} after {seconds:.0f}s (waited for from here)", ended)
             self.result = Finished(returncode, self.log.read_text(errors="replace"), seconds)
         return self.result
 

@@ -232,6 +232,12 @@ def step_seconds(workdir: Path, run: str) -> float:
     return (last_time - first_time) / (last_step - first_step)
 
 
+def resumed_step(workdir: Path, run: str) -> int | None:
+    """The checkpoint step a finished run last resumed from (None: it never resumed)."""
+    resumed = json.loads((workdir / "results" / "runs" / run / "train_done.json").read_text())["resumed_from"]
+    return int(resumed.rsplit("-", 1)[1]) if resumed else None
+
+
 def walltime_config(workdir: Path, run: str, steps: int) -> str:
     path = workdir / "config" / f"{run}.yaml"
     training = {**WALLTIME_TRAINING, "max_steps": steps}
@@ -248,8 +254,9 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
     # A run whose first attempt gets 1 minute of wall time (training.runtime_min: 1; train_runtime gives attempt k
     # k minutes) and whose training needs about 1.5 minutes: SLURM kills attempt 1 (TIMEOUT) and the rule's retry
     # resumes from the last complete checkpoint. The step count comes from this machine's speed right now: a short
-    # local probe run first, and, should attempt 1 still finish in time (a sudden speed-up), one more try with the
-    # step count measured on SLURM.
+    # local probe run first, and, should attempt 1 still finish in time or be killed only after its last checkpoint
+    # (a speed-up: the load of the background runs and other tests changes), one more try with the step count
+    # measured on SLURM.
     probe = walltime_config(slurm_workdir, "walltime_probe", 15)
     snakemake(
         slurm_workdir,
@@ -270,16 +277,20 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
         ]
         returncode, output = run_snakemake(slurm_workdir, *args)
         jobs = [(slurm_id, log) for rule, slurm_id, log in submissions(output) if rule == "train_grpo"]
-        if len(jobs) > 1:
+        if returncode != 0:
+            # Every attempt ran out of time (the machine slowed down a lot): the same command resumes once more.
+            assert len(jobs) >= 2, output[-6000:]
+            for slurm_id, _ in jobs:
+                assert f"SLURM-job '{slurm_id}' failed, SLURM status is: 'TIMEOUT'" in output, output[-6000:]
+            snakemake(slurm_workdir, *args)
+        resumed = resumed_step(slurm_workdir, run)
+        if len(jobs) > 1 and resumed is not None and resumed < steps:
             break
-        assert returncode == 0, output[-6000:]
+        # Attempt 1 finished in time, or was killed only after its last checkpoint (the machine sped up since the
+        # probe): once more, with the step count measured on SLURM.
         steps = steps_for_target(step_seconds(slurm_workdir, run))
-    assert len(jobs) >= 2, f"no attempt was killed by its wall time (last try: {steps} steps, SLURM jobs {jobs})"
-    if returncode != 0:
-        # Every attempt ran out of time (the machine slowed down a lot): the same command resumes once more.
-        for slurm_id, _ in jobs:
-            assert f"SLURM-job '{slurm_id}' failed, SLURM status is: 'TIMEOUT'" in output, output[-6000:]
-        snakemake(slurm_workdir, *args)
+    else:
+        pytest.fail(f"no attempt was killed mid-run by its wall time (last try: SLURM jobs {jobs}, resumed {resumed})")
     assert f"SLURM-job '{jobs[0][0]}' failed, SLURM status is: 'TIMEOUT'" in output
     assert "Trying to restart job" in output
     assert "DUE TO TIME LIMIT" in jobs[0][1].read_text()
