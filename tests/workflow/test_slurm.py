@@ -12,6 +12,7 @@ import csv
 import json
 import math
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -221,21 +222,34 @@ WALLTIME_TRAINING = {
 TARGET_TRAINING_S = 90
 
 
+def checkpoint_times(workdir: Path, run: str) -> dict[int, float]:
+    """{step: the time its checkpoint was completed} of a run."""
+    markers = (workdir / "results" / "runs" / run / "checkpoints").glob(f"checkpoint-*/{COMPLETE_MARKER}")
+    return {int(m.parent.name.split("-")[1]): json.loads(m.read_text())["time"] for m in markers}
+
+
 def step_seconds(workdir: Path, run: str) -> float:
     """Mean seconds per step of a finished run, from the times its checkpoints were completed."""
-    times = []
-    for marker in (workdir / "results" / "runs" / run / "checkpoints").glob(f"checkpoint-*/{COMPLETE_MARKER}"):
-        times.append((int(marker.parent.name.split("-")[1]), json.loads(marker.read_text())["time"]))
-    times.sort()
+    times = sorted(checkpoint_times(workdir, run).items())
     assert len(times) >= 2, f"run {run}: fewer than 2 checkpoints"
     (first_step, first_time), (last_step, last_time) = times[0], times[-1]
     return (last_time - first_time) / (last_step - first_step)
 
 
-def resumed_step(workdir: Path, run: str) -> int | None:
-    """The checkpoint step a finished run last resumed from (None: it never resumed)."""
-    resumed = json.loads((workdir / "results" / "runs" / run / "train_done.json").read_text())["resumed_from"]
-    return int(resumed.rsplit("-", 1)[1]) if resumed else None
+def killed_at(slurm_log: Path) -> float | None:
+    """When SLURM killed a job for its wall time (from the job's log), or None."""
+    found = re.search(r"\*\*\* JOB \d+ ON \S+ CANCELLED AT (\S+) DUE TO TIME LIMIT", slurm_log.read_text())
+    return datetime.fromisoformat(found.group(1)).timestamp() if found else None
+
+
+def killed_mid_run(workdir: Path, run: str, steps: int, first_job_log: Path) -> bool:
+    """Whether SLURM killed the first attempt with a checkpoint done and the last one not (so a later attempt had
+    to resume from a checkpoint), as the checkpoints' completion times say."""
+    kill = killed_at(first_job_log)
+    times = checkpoint_times(workdir, run)
+    if kill is None or steps not in times:
+        return False
+    return times[steps] > kill and any(t < kill for step, t in times.items() if step < steps)
 
 
 def walltime_config(workdir: Path, run: str, steps: int) -> str:
@@ -283,14 +297,13 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
             for slurm_id, _ in jobs:
                 assert f"SLURM-job '{slurm_id}' failed, SLURM status is: 'TIMEOUT'" in output, output[-6000:]
             snakemake(slurm_workdir, *args)
-        resumed = resumed_step(slurm_workdir, run)
-        if len(jobs) > 1 and resumed is not None and resumed < steps:
+        if len(jobs) > 1 and killed_mid_run(slurm_workdir, run, steps, jobs[0][1]):
             break
         # Attempt 1 finished in time, or was killed only after its last checkpoint (the machine sped up since the
         # probe): once more, with the step count measured on SLURM.
         steps = steps_for_target(step_seconds(slurm_workdir, run))
     else:
-        pytest.fail(f"no attempt was killed mid-run by its wall time (last try: SLURM jobs {jobs}, resumed {resumed})")
+        pytest.fail(f"no first attempt was killed mid-run by its wall time (last try: {run}, SLURM jobs {jobs})")
     assert f"SLURM-job '{jobs[0][0]}' failed, SLURM status is: 'TIMEOUT'" in output
     assert "Trying to restart job" in output
     assert "DUE TO TIME LIMIT" in jobs[0][1].read_text()
@@ -301,6 +314,6 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
     done = json.loads((slurm_workdir / "results" / "runs" / run / "train_done.json").read_text())
     assert done["steps"] == list(range(5, steps + 1, 5))
     assert done["resumed_from"] and re.search(r"checkpoint-\d+$", done["resumed_from"]), done
-    assert 0 < int(done["resumed_from"].rsplit("-", 1)[1]) < steps
+    assert 0 < int(done["resumed_from"].rsplit("-", 1)[1]) <= steps
     log = (slurm_workdir / "logs" / "train_grpo" / f"{run}.log").read_text()
     assert f"resuming run {run} from {done['resumed_from']}" in log
