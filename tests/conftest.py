@@ -1,7 +1,8 @@
 """Fixtures of the whole suite: where the real data lives (../shared/data next to the checkout, or
-$ONESHOT_RLVR_DATA), a tiny model, and the start of the suite's Snakemake miniature: when a selected test reads it
-(tests/workflow/conftest.py), it starts in the background with the session's first test, so that the tests
-before it run while it does. Helpers the test modules import are in tests/helpers/."""
+$ONESHOT_RLVR_DATA), a tiny model, and the start of the suite's background runs: the Snakemake miniature and, where
+the test SLURM is usable, its Table 1 on SLURM. When a selected test reads one (tests/workflow/conftest.py), it
+starts with the session's first test, and the tests that read neither run first, while they do (the collection
+order below). Helpers the test modules import are in tests/helpers/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from helpers.miniature import MiniatureRun
 from helpers.model_cache import cached_tiny_model
+from helpers.slurm import skip_or_fail, slurm_problem
+from helpers.slurm_table1 import SlurmTable1Run
 
 from oneshot_rlvr import data
 
@@ -39,13 +42,45 @@ def miniature_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     run.stop()
 
 
+@pytest.fixture(scope="session")
+def slurm_table1_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Table 1 of the miniature on the test SLURM, started in the background (helpers/slurm_table1.py); skips or
+    fails (ONESHOT_RLVR_REQUIRE_SLURM) where SLURM is unusable; stopped at the end of the session should no test
+    have waited for it."""
+    problem = slurm_problem()
+    if problem:
+        skip_or_fail(problem)
+    run = SlurmTable1Run(tmp_path_factory.mktemp("slurm_table1"), shared_data)
+    yield run
+    run.stop()
+
+
+# The session fixtures that run in the background, and the fixture names whose tests wait for them.
+BACKGROUND_RUNS = {"miniature_run": "miniature", "slurm_table1_run": "slurm_table1"}
+
+
+def _waits_for_a_background_run(item: pytest.Item) -> bool:
+    return any(name in getattr(item, "fixturenames", ()) for name in BACKGROUND_RUNS.values())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that wait for a background run go last (in their order), so that every other test, SLURM's
+    wall-time test among them, runs while the background runs do, instead of after them."""
+    items.sort(key=_waits_for_a_background_run)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _start_the_miniature_early(request: pytest.FixtureRequest) -> None:
-    """Start the miniature with the session's first test when any selected test reads it."""
-    if any("miniature" in getattr(item, "fixturenames", ()) for item in request.session.items):
-        if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker would start its own 1,400 CPU-s miniature
-            pytest.fail("the suite's miniature runs once per session: `-n` (pytest-xdist) is for tests/unit only")
-        request.getfixturevalue("miniature_run")
+def _start_the_background_runs_early(request: pytest.FixtureRequest) -> None:
+    """Start each background run with the session's first test when a selected test waits for it (the SLURM run
+    only where SLURM is usable: otherwise its test skips or fails by itself)."""
+    for run, waiter in BACKGROUND_RUNS.items():
+        if not any(waiter in getattr(item, "fixturenames", ()) for item in request.session.items):
+            continue
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker would start its own run (the miniature: 1,400 CPU-s)
+            pytest.fail("the suite's background runs run once per session: `-n` (pytest-xdist) is for tests/unit only")
+        if run == "slurm_table1_run" and slurm_problem():
+            continue
+        request.getfixturevalue(run)
 
 
 TINY_TEST_SETTINGS = {

@@ -12,18 +12,15 @@ small report jobs at the end); the first test that reads it waits for it.
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
-import signal
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from oneshot_rlvr import config as oc
 
+from .background import BackgroundCommand
 from .workflow import copy_workflow
 
 # The README's command, word for word (run in a checkout with the data at ../shared/data).
@@ -46,6 +43,12 @@ def user_checkout(root: Path, shared_data: Path) -> Path:
 def readme_paper_args(*extra: str) -> list[str]:
     """README_PAPER_COMMAND's Snakemake arguments (without `snakemake`), then `extra`."""
     return [*shlex.split(README_PAPER_COMMAND)[1:], *extra]
+
+
+def miniature_config_args(shared_data: Path, *configfiles: str) -> list[str]:
+    """The config of the suite's miniature (CONFIG_FILE, then `configfiles`) with the data at `shared_data`, for a
+    Snakemake run in another copy of the workflow."""
+    return ["--configfile", CONFIG_FILE, *configfiles, "--config", f"local_data_dir={shared_data}"]
 
 
 @dataclass(frozen=True)
@@ -79,45 +82,27 @@ class Miniature:
 
 
 class MiniatureRun:
-    """README_PAPER_COMMAND running in the background in a fresh user checkout under `root`; `wait` returns the
-    finished Miniature (or raises with the end of its output). Its output goes to `root`/miniature.log."""
+    """README_PAPER_COMMAND running in the background (helpers/background.py) in a fresh user checkout under `root`;
+    `wait` returns the finished Miniature (or raises with the end of its output). Its output goes to
+    `root`/miniature.log, its start and end times to `root`/miniature.times."""
 
     def __init__(self, root: Path, shared_data: Path) -> None:
         self.workdir = user_checkout(root, shared_data)
         self.data_dir = shared_data
-        self.log = root / "miniature.log"
-        self.started = time.monotonic()
-        with self.log.open("wb") as log:
-            # its own process group, so that `stop` ends Snakemake and every job it started
-            self.process = subprocess.Popen(
-                shlex.split(README_PAPER_COMMAND),
-                cwd=self.workdir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.command = BackgroundCommand(shlex.split(README_PAPER_COMMAND), self.workdir, root / "miniature.log")
         self.result: Miniature | None = None
 
     def wait(self) -> Miniature:
         if self.result is None:
-            returncode = self.process.wait()
-            seconds = time.monotonic() - self.started
-            if returncode != 0:
-                tail = self.log.read_text(errors="replace")[-8000:]
-                raise AssertionError(f"{README_PAPER_COMMAND} failed (rc {returncode}; {self.log}):\n{tail}")
-            self.result = Miniature(self.workdir, self.data_dir, seconds)
+            finished = self.command.wait()
+            if finished.returncode != 0:
+                raise AssertionError(
+                    f"{README_PAPER_COMMAND} failed (rc {finished.returncode}; {self.command.log}):\n"
+                    f"{finished.output[-8000:]}"
+                )
+            self.result = Miniature(self.workdir, self.data_dir, finished.seconds)
         return self.result
 
     def stop(self) -> None:
         """End the run if it is still going (the session ended before a test waited for it)."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=60)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait()
+        self.command.stop()

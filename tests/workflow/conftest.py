@@ -7,11 +7,21 @@ first test that reads it waits here until it has finished."""
 from __future__ import annotations
 
 import pytest
+from helpers.background import Finished
 from helpers.miniature import Miniature, MiniatureRun
+from helpers.slurm_table1 import SlurmTable1Run
 
 
 @pytest.fixture(scope="session")
 def miniature(miniature_run: MiniatureRun) -> Miniature:
     finished = miniature_run.wait()
     print(f"\nthe README's miniature of paper: {finished.seconds:.0f}s since it started")
+    return finished
+
+
+@pytest.fixture(scope="session")
+def slurm_table1(slurm_table1_run: SlurmTable1Run) -> Finished:
+    """The finished SLURM run of Table 1 (helpers/slurm_table1.py), started with the session's first test."""
+    finished = slurm_table1_run.wait()
+    print(f"\nTable 1 of the miniature on SLURM: {finished.seconds:.0f}s since it started")
     return finished

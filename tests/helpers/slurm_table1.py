@@ -1,0 +1,48 @@
+"""Table 1 of the suite's miniature through `--executor slurm` (the slurm-ci profile), run in the background from
+the session's start, so that its waiting (sbatch start-up, the plugin's status checks) overlaps with the local
+miniature and the tests before it instead of following them. tests/workflow/test_slurm.py compares it with the
+finished local miniature.
+
+tests/conftest.py starts it with the session's first test when a selected test reads it and the test SLURM is usable
+(helpers/slurm.py); otherwise the test's fixture skips or fails as ONESHOT_RLVR_REQUIRE_SLURM says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .background import BackgroundCommand, Finished
+from .miniature import miniature_config_args
+from .workflow import copy_workflow
+
+# Under the load of the local miniature and the tests beside it; alone it takes about 5 minutes.
+TIMEOUT_S = 3600
+
+
+class SlurmTable1Run:
+    """`snakemake reproduce_table1` with the miniature's config through workflow/profiles/slurm-ci (--verbose, so its
+    output has the sbatch calls), started now in a fresh copy of the workflow under `root`; its output goes to
+    `root`/slurm_table1.log, its start and end times to `root`/slurm_table1.times."""
+
+    def __init__(self, root: Path, shared_data: Path) -> None:
+        self.workdir = copy_workflow(root / "wf")
+        self.args = [
+            "reproduce_table1",
+            "--workflow-profile",
+            "workflow/profiles/slurm-ci",
+            "--verbose",
+            *miniature_config_args(shared_data),
+        ]
+        self.command = BackgroundCommand(["snakemake", *self.args], self.workdir, root / "slurm_table1.log")
+
+    def wait(self) -> Finished:
+        """The finished run; raises with the end of its output if Snakemake failed or ran past TIMEOUT_S."""
+        finished = self.command.wait(timeout=TIMEOUT_S)
+        if finished.returncode != 0:
+            raise AssertionError(
+                f"snakemake {' '.join(self.args)} failed (rc {finished.returncode}; {self.command.log}):\n"
+                f"{finished.output[-6000:]}"
+            )
+        return finished
+
+    def stop(self) -> None:
+        self.command.stop()
