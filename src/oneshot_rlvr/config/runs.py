@@ -113,7 +113,6 @@ def model_spec(config: Mapping[str, Any], key: str) -> dict[str, Any]:
 # Training settings that say how a run's job is scheduled, not how the run trains: kept out of the spec, so changing
 # them changes no run's fingerprint (and a finished run is not trained again).
 TRAINING_SCHEDULING_KEYS = ("keep_checkpoints", "threads")
-DEFAULT_TRAINING_THREADS = 2
 
 
 def training_settings(config: Mapping[str, Any], run: str) -> dict[str, Any]:
@@ -129,7 +128,7 @@ def training_settings(config: Mapping[str, Any], run: str) -> dict[str, Any]:
 
 def training_threads(config: Mapping[str, Any], run: str) -> int:
     """The CPU threads of a run's training job (`training.threads`: the rule's `threads`, its OMP_NUM_THREADS)."""
-    return int(training_settings(config, run).get("threads", DEFAULT_TRAINING_THREADS))
+    return int(training_settings(config, run)["threads"])
 
 
 def training_spec(config: Mapping[str, Any], run: str) -> dict[str, Any]:
