@@ -45,9 +45,9 @@ def readme_paper_args(*extra: str) -> list[str]:
     return [*shlex.split(README_PAPER_COMMAND)[1:], *extra]
 
 
-def miniature_config_args(shared_data: Path, *configfiles: str) -> list[str]:
-    """The config of the suite's miniature (CONFIG_FILE, then `configfiles`) with the data at `shared_data`, for a
-    Snakemake run in another copy of the workflow."""
+def miniature_config_args(shared_data: Path | str, *configfiles: str) -> list[str]:
+    """The config of the suite's miniature (CONFIG_FILE, then `configfiles`) with the data at `shared_data`: the
+    miniature's own checkout (DATA_DIR) or another copy of the workflow."""
     return ["--configfile", CONFIG_FILE, *configfiles, "--config", f"local_data_dir={shared_data}"]
 
 
@@ -64,7 +64,7 @@ class Miniature:
         return [target, "--cores", "2", *self.config_args(), *extra]
 
     def config_args(self, *more_configfiles: str) -> list[str]:
-        return ["--configfile", CONFIG_FILE, *more_configfiles, "--config", f"local_data_dir={DATA_DIR}"]
+        return miniature_config_args(DATA_DIR, *more_configfiles)
 
     def config(self) -> dict[str, Any]:
         """The resolved config of the miniature (as the workflow saw it)."""
