@@ -3,7 +3,11 @@ the wall seconds, the CPU seconds of the pytest process and those of the subproc
 whole run's totals. On 2 cores the suite's wall time cannot be less than its CPU seconds / 2: this says which
 tests to make cheaper rather than only which ones wait.
 
-    PYTHONPATH=benchmarks python -m pytest -p pytest_cpu [--cpu-top N] ...
+    PYTHONPATH=benchmarks python -m pytest -p pytest_cpu [--cpu-top N] [--cpu-timeline FILE] ...
+
+`--cpu-timeline FILE` also writes one TSV row per test: its start and end (seconds since the session began) and
+how busy the machine's cores were meanwhile (from /proc/stat, every process: the background runs and SLURM's jobs
+too), which shows where the cores sat idle.
 
 A subprocess's CPU counts when it is reaped, so the suite's background miniature (tests/conftest.py) counts
 in the test that waits for it, and grandchildren that are never waited for (Snakemake's own jobs are) do not count.
@@ -18,6 +22,18 @@ import time
 import pytest
 
 _totals: dict[str, list[float]] = {}
+_timeline: list[tuple[str, float, float, float]] = []
+_session_start = time.monotonic()
+
+
+def _busy_and_total_jiffies() -> tuple[int, int]:
+    """All cores' busy and total jiffies so far (/proc/stat's first line; idle and iowait count as not busy)."""
+    try:
+        fields = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
 
 
 def _cpu() -> tuple[float, float]:
@@ -28,14 +44,20 @@ def _cpu() -> tuple[float, float]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--cpu-top", type=int, default=30, help="how many tests pytest_cpu lists (by CPU seconds)")
+    parser.addoption("--cpu-timeline", default=None, help="TSV of each test's start, end and the cores' busy share")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     wall, (own, children) = time.monotonic(), _cpu()
+    busy, total = _busy_and_total_jiffies()
     yield
     after_own, after_children = _cpu()
-    _totals[item.nodeid] = [time.monotonic() - wall, after_own - own, after_children - children]
+    end = time.monotonic()
+    _totals[item.nodeid] = [end - wall, after_own - own, after_children - children]
+    after_busy, after_total = _busy_and_total_jiffies()
+    share = (after_busy - busy) / (after_total - total) if after_total > total else float("nan")
+    _timeline.append((item.nodeid, wall - _session_start, end - _session_start, share))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -53,3 +75,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         f"TOTAL {len(rows)} tests: wall {wall:.0f} s, pytest cpu {own:.0f} s, children cpu {children:.0f} s "
         f"(load average now {load})"
     )
+    path = config.getoption("--cpu-timeline")
+    if path:
+        with open(path, "w") as out:
+            out.write("test\tstart_s\tend_s\tcores_busy\n")
+            for nodeid, start, end, share in _timeline:
+                out.write(f"{nodeid}\t{start:.1f}\t{end:.1f}\t{share:.3f}\n")
+        write(f"timeline: {path}")
