@@ -7,7 +7,7 @@ import pytest
 from oneshot_rlvr import config as oc
 from oneshot_rlvr import data
 from oneshot_rlvr.tiny_model import corpus_from_data, train_tokenizer
-from oneshot_rlvr.training.dataset import filter_long_prompts, prompt_length
+from oneshot_rlvr.training.dataset import filter_long_prompts, prompt_length, prompt_lengths
 from oneshot_rlvr.training.errors import TrainingError
 
 TINY = oc.REPO_ROOT / "config" / "tiny.yaml"
@@ -33,7 +33,7 @@ def dsr_prompts(shared_data):
 def test_every_dsr_sub_prompt_fits_every_miniature_run(tokenizer, dsr_prompts):
     config = oc.load_config([TINY])
     settings = config["tiny_model"]
-    lengths = [prompt_length(prompt, tokenizer) for prompt in dsr_prompts]
+    lengths = prompt_lengths(dsr_prompts, tokenizer)
     assert len(lengths) == 1209
     trained = [run for run in oc.run_names(config) if not oc.is_evaluation_only(config, run)]
     runs = [*trained, "pi1", "pi1208", "pi1209"]
@@ -47,6 +47,22 @@ def test_every_dsr_sub_prompt_fits_every_miniature_run(tokenizer, dsr_prompts):
         longest + max(oc.training_spec(config, run)["max_completion_length"] for run in runs)
         <= settings["max_position_embeddings"]
     )
+
+
+def test_prompt_lengths_in_one_batch_equal_one_template_and_tokenization_per_prompt(tokenizer, dsr_prompts):
+    """Training's filter templates and tokenizes each distinct prompt once, all in one batch: the same counts as
+    the tokenizer's chat template applied to each prompt alone, repeats and order kept."""
+    prompts = [dsr_prompts[5]] * 3 + dsr_prompts[:60] + [dsr_prompts[7], dsr_prompts[1208]]
+
+    def alone(prompt):
+        ids = tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True)
+        return len(ids["input_ids"] if hasattr(ids, "keys") else ids)
+
+    expected = [alone(prompt) for prompt in prompts]
+    assert len(set(expected)) > 20  # prompts of many lengths: a mix-up of rows would show
+    assert prompt_lengths(prompts, tokenizer) == expected
+    assert [prompt_length(prompt, tokenizer) for prompt in prompts[:5]] == expected[:5]
+    assert prompt_lengths([], tokenizer) == []
 
 
 def test_no_prompt_fits_names_the_shortest_length(tokenizer, dsr_prompts):
