@@ -4,6 +4,8 @@ every subcommand's --help."""
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 
 import pytest
 
@@ -76,3 +78,24 @@ def test_help_shows_the_allowed_values():
     assert "std,var,mean,random,lim" in text["rank"] and "default,qwen_eval,deepscaler" in text["grade"]
     assert "figure16" in text["plot-figure"] and "20" in text["report-table"] and "arc_c" in text["fetch-data"]
     assert "--release-weights" in text["evaluate"] and "keep_checkpoints" in text["evaluate"]
+
+
+def test_ctrl_c_ends_a_command_even_when_a_library_thread_would_never_end(tmp_path):
+    """Ctrl-C during a command whose libraries left a non-daemon thread that never ends (transformers' weight
+    loading, interrupted while starting its pool's thread): the command exits at once with status 130 instead of
+    waiting for the thread at interpreter exit, which would hang the job and the Snakemake waiting for it."""
+    script = (
+        "import sys, threading\n"
+        "from oneshot_rlvr import cli\n"
+        "def stuck(args):\n"
+        "    threading.Thread(target=threading.Event().wait).start()\n"
+        "    raise KeyboardInterrupt\n"
+        "cli.report_commands.cmd_table_html = stuck\n"
+        f"sys.exit(cli.main(['table-html', '--md', {str(tmp_path / 'table.md')!r}, '--out', 'table.html']))\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the interrupted command waited for its stuck thread")
+    assert done.returncode == cli.INTERRUPTED_STATUS, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == "oneshot-rlvr table-html: interrupted"

@@ -27,6 +27,8 @@ STAGES = (data_commands, selection_commands, training_commands, evaluation_comma
 # Expected failures (bad config, data, paths; every package error subclasses ValueError or RuntimeError) end with
 # one line `oneshot-rlvr <command>: error: <message>` and exit code 2; ONESHOT_RLVR_TRACEBACK=1 shows the traceback.
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError, KeyError)
+# Exit status of a command ended by Ctrl-C (SIGINT), as a shell reports it.
+INTERRUPTED_STATUS = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +52,20 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(message.split()) or type(error).__name__
         print(f"oneshot-rlvr {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        _exit_interrupted(args.command)
     return 0
+
+
+def _exit_interrupted(command: str) -> None:
+    """End a command that Ctrl-C (or Snakemake passing it on to its jobs) interrupted, now, without the
+    interpreter's exit: that waits for every non-daemon thread, and a library thread whose start the interrupt broke
+    (transformers' weight-loading pool, seen in the interrupted-workflow test) never ends, so the job, and the
+    Snakemake waiting for it, would hang. Files are written atomically, so nothing half-written is left behind."""
+    print(f"oneshot-rlvr {command}: interrupted", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_STATUS)
 
 
 __all__ = [
