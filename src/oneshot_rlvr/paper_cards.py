@@ -12,13 +12,14 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from oneshot_rlvr.data import INSTRUCTION_SUFFIX
 from oneshot_rlvr.io import atomic_write_text
 from oneshot_rlvr.selection import history_means
+
+if TYPE_CHECKING:  # pandas is 0.7 s of a command-line start: the functions that read or build frames import it
+    import pandas as pd
 
 # The paper's named examples: (rank i of π_i, the paper's table showing it, the paper's DSR-sub index of π_i).
 # Table 2 is π1; Tables 21-42 are π13, π2, π3, π4..π17 without π13, π605, π606, π1201, π1207, π1208, π1209.

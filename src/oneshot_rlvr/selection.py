@@ -18,9 +18,9 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from oneshot_rlvr.data import INSTRUCTION_SUFFIX, load_history
 from oneshot_rlvr.example_sets import PI1_SIMPLIFIED, ExampleSetError, pi_ranks, random_count
@@ -29,6 +29,9 @@ from oneshot_rlvr.example_sets import set_size as set_size
 from oneshot_rlvr.io import atomic_write_text
 from oneshot_rlvr.training.checkpoints import complete_checkpoints
 from oneshot_rlvr.training.history import HISTORY_FILE
+
+if TYPE_CHECKING:  # pandas is 0.7 s of a command-line start: the functions that read or build frames import it
+    import pandas as pd
 
 SCORES = ("std", "var", "mean", "random", "lim")
 # Table 18's simplified pi'1: only the step the base model gets wrong. The paper gives neither the exact string nor
@@ -76,6 +79,7 @@ def rank_examples(history: Mapping[str, Sequence[float]], score: str = "std", se
     An example without any recorded accuracy has no score (np.std([]) is NaN, and one NaN breaks the sort for
     every other example), so it is refused, naming its key; every score is checked finite before sorting, so the
     ranking is a total order."""
+    import pandas as pd
     if score not in SCORES:
         raise SelectionError(f"unknown score {score!r}; choose one of {', '.join(SCORES)}")
     for key, values in history.items():
@@ -111,6 +115,7 @@ def read_ranking(path: Path) -> pd.DataFrame:
     """A ranking TSV (write_ranking), checked: ranks 1..n each once and in order, integer DSR-sub indices each
     once, finite scores that never increase. A hand-edited file with a duplicated row or an index 1.5 is
     refused naming its line, not silently read."""
+    import pandas as pd
     if not Path(path).is_file():
         raise SelectionError(f"{path}: ranking file not found")
     try:
@@ -154,6 +159,7 @@ def read_ranking(path: Path) -> pd.DataFrame:
 
 def simplified_pi1() -> pd.DataFrame:
     """The one-row verl-format frame of pi'1 (Table 18), in DSR-sub's layout and with its instruction suffix."""
+    import pandas as pd
     return pd.DataFrame(
         {
             "data_source": [PI1_SIMPLIFIED],
@@ -187,6 +193,7 @@ def indices_for(name: str, ranking: pd.DataFrame) -> list[int]:
 
 def duplicate_to_batch(rows: pd.DataFrame, batch_size: int) -> pd.DataFrame:
     """Blocked equal duplication: every example repeated ceil(batch/k) times, in the given order."""
+    import pandas as pd
     if not 1 <= batch_size <= 1_000_000:
         raise SelectionError(f"batch size {batch_size} (config key selection.batch_size) must be 1..1000000")
     copies = math.ceil(batch_size / len(rows))

@@ -10,14 +10,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from oneshot_rlvr import icl_examples
 from oneshot_rlvr.data.checksums import LOCK_FILENAME, known_checksums, read_lock, sha256_of, write_lock_entry
 from oneshot_rlvr.data.sources import CONVERTED_SOURCES, SOURCE_URLS, DataError, relpath_of
 from oneshot_rlvr.io import atomic_write_bytes_from, make_parents, remove_empty
+
+if TYPE_CHECKING:  # pandas is 0.7 s of a command-line start: the functions that read or build frames import it
+    import pandas as pd
 
 DOWNLOAD_TIMEOUT_S = 60.0
 # Row counts of the converted downloads; a conversion that does not give them is refused.
@@ -49,6 +50,7 @@ def _download_to(url: str, name: str, out: Path) -> None:
 
 
 def _download_parquet(url: str, name: str) -> pd.DataFrame:
+    import pandas as pd
     with _open_url(url, name) as response:
         try:
             payload = response.read()

@@ -8,16 +8,18 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from oneshot_rlvr.data.benchmarks import boxed_answer, field, read_jsonl_rows
 from oneshot_rlvr.data.sources import INSTRUCTION_SUFFIX, VERL_COLUMNS, DataError, relpath_of
 
+if TYPE_CHECKING:  # pandas is 0.7 s of a command-line start: the functions that read or build frames import it
+    import pandas as pd
+
 
 def load_verl_parquet(path: Path) -> pd.DataFrame:
     """A verl-format parquet file (DSR-sub or the authors' pi / merge files), with its columns validated."""
+    import pandas as pd
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
@@ -47,6 +49,7 @@ def load_math_train(data_dir: Path) -> pd.DataFrame:
     Two solutions of the 7500 (number_theory 7115 and 7117) end in an empty ``\\boxed{}``; they are kept
     with an empty ground truth (row positions stay aligned with the file); filter on it where that matters.
     """
+    import pandas as pd
     path = Path(data_dir) / relpath_of("math_train")
     records = []
     for line, row in read_jsonl_rows(path):

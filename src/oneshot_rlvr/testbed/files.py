@@ -17,9 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from oneshot_rlvr.data import benchmark_relpath, relpath_of, sha256_of
 from oneshot_rlvr.io import atomic_write_bytes_from, atomic_write_json, atomic_write_jsonl
@@ -34,6 +32,9 @@ from oneshot_rlvr.testbed.tasks import (
     sample_problem,
     weighted_choice,
 )
+
+if TYPE_CHECKING:  # pandas is 0.7 s of a command-line start: the functions that read or build frames import it
+    import pandas as pd
 
 MANIFEST_FILE = "testbed/manifest.json"
 POOL_SOURCE = "testbed"
@@ -129,6 +130,7 @@ def warm_start_rows(settings: Mapping[str, Any], unseen: set[str]) -> list[dict[
 def pool_frame(problems: list[Problem]) -> pd.DataFrame:
     """The pool in DSR-sub's verl format (prompt = one user message with the question; no instruction suffix, so
     training and evaluation prompts are the same text)."""
+    import pandas as pd
     return pd.DataFrame(
         {
             "data_source": [POOL_SOURCE] * len(problems),

@@ -20,8 +20,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from oneshot_rlvr.io import atomic_write_text, read_jsonl
 from oneshot_rlvr.stats import Interval
 from oneshot_rlvr.tables.format import write_records_csv
@@ -73,6 +71,7 @@ class Records(list):
 
 def trained_types(dataset: Path) -> list[str]:
     """The task types of a training set's examples (its `extra_info.type`), in order of first appearance."""
+    import pandas as pd
     try:
         frame = pd.read_parquet(dataset)
         return list(dict.fromkeys(str(info["type"]) for info in frame["extra_info"]))

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from oneshot_rlvr.training.errors import TrainingError
 
 
 def load_training_records(dataset_path: Path) -> list[dict[str, Any]]:
     """verl-format parquet -> TRL records: conversational prompt, answer label, DSR-sub index."""
+    import pandas as pd
     path = Path(dataset_path)
     if not path.is_file():
         raise TrainingError(f"training dataset {path} does not exist")
