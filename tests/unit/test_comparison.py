@@ -176,7 +176,9 @@ def test_seeds_dry_run_plans_one_training_and_evaluation_per_seed(tmp_path):
     assert {"pi1.seed1", "pi1.seed2"} <= set(runs)
     trained = [run for run in runs if not config.is_evaluation_only(loaded, run)]
     assert counts["train_grpo"] == len(trained)
-    assert counts["evaluate_checkpoint"] == sum(len(config.evaluated_steps(loaded, run)) for run in runs)
+    # (config/tiny.yaml: a run's checkpoints in chunks of 2, one evaluate_chunk job each)
+    assert counts["evaluate_chunk"] == sum(len(config.evaluation_chunks(loaded, run)) for run in runs)
+    assert sum(len(config.evaluated_steps(loaded, run)) for run in runs) > counts["evaluate_chunk"]
     assert "results/runs/pi1.seed2/train_done.json" in seeded.stdout
     assert "--seeds pi1=3,1,2" in seeded.stdout and "--grader qwen_eval" in seeded.stdout
 

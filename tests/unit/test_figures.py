@@ -296,7 +296,10 @@ def test_missing_inputs_are_named(synthetic, tmp_path):
 
 
 def figure_config(**figure_overrides) -> dict:
+    """config/tiny.yaml with one evaluation job per checkpoint (its own chunks of 2 are set where a test reads
+    chunks), and these figure settings."""
     config = oc.load_config([oc.REPO_ROOT / "config" / "tiny.yaml"])
+    config["evaluation"]["checkpoints_per_job"] = 1
     config["figures"] = {**config["figures"], **figure_overrides}
     return config
 

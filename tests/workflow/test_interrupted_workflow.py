@@ -4,7 +4,8 @@ miniature (determinism: the same config from scratch gives the same tables).
 
 It runs in a copy of the finished miniature with two of Table 1's runs taken away (their checkpoints, evaluations
 and the table): those two train and evaluate from scratch through the three interruptions, the rest is the
-miniature's, so the test costs two runs, not Table 1's 29 jobs."""
+miniature's, so the test costs two runs, not Table 1's 23 jobs. One job at a time (`--cores 1`), so each signal
+lands at a known point: the first training, the first evaluation, the second evaluation half done."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from helpers.workflow import job_counts
 
 from oneshot_rlvr import paths
 
-# Table 1's runs of 2 steps each (config/tiny.yaml): 2 trainings and 4 evaluations to interrupt.
+# Table 1's runs of 2 steps each (config/tiny.yaml): 2 trainings and 2 evaluation jobs (one evaluate_chunk per
+# run: both its checkpoints) to interrupt.
 RETRAINED = ("pi1", "dsr_sub")
 
 
@@ -78,24 +80,24 @@ def take_away(workdir: Path, runs: tuple[str, ...]) -> None:
         shutil.rmtree(workdir / paths.run_eval_dir(run))
     for name in paths.table_files(1):
         (workdir / name).unlink(missing_ok=True)
-    for rule in ("train_grpo", "evaluate_checkpoint"):
+    for rule in ("train_grpo", "evaluate_chunk"):
         shutil.rmtree(workdir / "logs" / rule)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and signals")
 def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_path, miniature):
-    args = ["snakemake", *miniature.args("reproduce_table1")]
+    args = ["snakemake", "reproduce_table1", "--cores", "1", *miniature.config_args()]
     interrupted = miniature.clone(tmp_path / "oneshot-rlvr")  # the data at ../shared/data, as the miniature's
     take_away(interrupted, RETRAINED)
     planned = subprocess.run([*args, "-n"], cwd=interrupted, capture_output=True, text=True)
     assert planned.returncode == 0, planned.stderr[-4000:]
     counts = job_counts(planned.stdout)
-    assert (counts["train_grpo"], counts["evaluate_checkpoint"], counts["report_table1"]) == (2, 4, 1), counts
+    assert (counts["train_grpo"], counts["evaluate_chunk"], counts["report_table1"]) == (2, 2, 1), counts
     # Ctrl-C while the first training runs (its log has started: the model loads and trains for seconds, whereas
     # the miniature's 2-step run may be all but done when its first checkpoint appears); SIGTERM to Snakemake during
-    # the evaluations (it finishes the running jobs, then stops); SIGKILL of everything (a lost machine) once one
-    # more evaluation is done.
+    # the first evaluation job (it finishes the running job, then stops); SIGKILL of everything (a lost machine)
+    # once the second job has evaluated its first checkpoint, so the last run resumes that job half done.
     resume = [*args, "--rerun-incomplete"]
     run_until(interrupted, args, lambda wd: any(log.stat().st_size for log in files_under(wd, "logs/train_grpo/*.log")),
               signal.SIGINT, True)  # fmt: skip
@@ -104,7 +106,7 @@ def test_interrupted_workflow_completes_and_matches_an_uninterrupted_run(tmp_pat
     run_until(
         interrupted,
         resume,
-        lambda wd: any(p.stat().st_mtime > second_started for p in files_under(wd, "logs/evaluate_checkpoint/*/*.log")),
+        lambda wd: any(p.stat().st_mtime > second_started for p in files_under(wd, "logs/evaluate_chunk/*/*.log")),
         signal.SIGTERM,
         False,
     )

@@ -204,11 +204,13 @@ def test_new_table_targets_plan_from_their_runs(tmp_path):
     for number in NEW_TABLE_NUMBERS:
         assert f"reports/table{number}.md" in result.stdout, number
     jobs = result.stdout.split("\n[")
-    eval32k = [job for job in jobs if "results/eval/r1distill_pi1_eval32k/step1/metrics.json" in job]
-    assert eval32k and "--model results/runs/r1distill_pi1/checkpoints/checkpoint-1" in eval32k[0]
+    # (config/tiny.yaml evaluates configured runs in chunks of checkpoints: these runs' chunk is their one step)
+    eval32k = [job for job in jobs if "results/eval/r1distill_pi1_eval32k/steps1-1.json" in job]
+    assert eval32k and "--steps 1 " in eval32k[0]
+    assert "--model-template 'results/runs/r1distill_pi1/checkpoints/checkpoint-{step}'" in eval32k[0]
     assert '"max_new_tokens": 24' in eval32k[0]  # the miniature's "32k" (its 8k: 16 tokens)
     assert "results/runs/r1distill_pi1_eval32k" not in result.stdout  # nothing trained or stored for it
-    fp32 = [job for job in jobs if "results/eval/base_fp32/step0/metrics.json" in job]
+    fp32 = [job for job in jobs if "results/eval/base_fp32/steps0-0.json" in job]
     assert fp32 and "float32" in fp32[0]
     assert {"train_grpo"} <= set(counts)  # Table 10's new 7B runs and Table 15's pi1 train
     assert "results/runs/qwen7b_pi605/train_done.json" in result.stdout
@@ -227,4 +229,4 @@ def test_seeds_reach_every_table_that_shows_the_run(tmp_path):
     table3 = next(job for job in result.stdout.split("\n[") if "rule report_table3:" in job)
     assert "--seeds pi1=1,2" in table3 and "--grader qwen_eval" in table3
     manifest = next(job for job in result.stdout.split("\n[") if "rule table3_manifest:" in job)
-    assert "pi1.seed2=results/eval/pi1.seed2/step2/metrics.json" in manifest
+    assert "pi1.seed2=results/eval/pi1.seed2/steps1-2.json" in manifest

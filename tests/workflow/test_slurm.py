@@ -167,7 +167,8 @@ def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, min
     jobs = submissions(output)
     counts = {rule: sum(1 for r, _, _ in jobs if r == rule) for rule in {r for r, _, _ in jobs}}
     # Every GPU-capable and model-building job went through sbatch; the cheap ones ran in the main process.
-    assert counts == {"build_tiny_model": 1, "train_grpo": 6, "evaluate_checkpoint": 7 * 2 - 1}, counts
+    # (config/tiny.yaml: both checkpoints of a Table 1 run in one evaluate_chunk job; the base model's one)
+    assert counts == {"build_tiny_model": 1, "train_grpo": 6, "evaluate_chunk": 7}, counts
     assert len({slurm_id for _, slurm_id, _ in jobs}) == len(jobs)
     for rule, slurm_id, log in jobs:
         assert log.name == f"{slurm_id}.log" and log.exists(), f"no SLURM log for {rule} job {slurm_id}"
@@ -180,14 +181,18 @@ def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, min
     assert len(calls) == len(jobs)
     tiny = yaml.safe_load((slurm_workdir / "config" / "tiny.yaml").read_text())
     train = [c for c in calls if "rule_train_grpo_" in c]
-    evaluate = [c for c in calls if "rule_evaluate_checkpoint_" in c]
-    assert len(train) == 6 and len(evaluate) == 13
+    evaluate = [c for c in calls if "rule_evaluate_chunk_" in c]
+    assert len(train) == 6 and len(evaluate) == 7
     for call in train:
         assert "--gpus=1" in call and "-p gpu" in call and "--cpus-per-gpu=2" in call, call
         assert f"--mem {tiny['training']['mem_mb']}" in call and f"-t {tiny['training']['runtime_min']}" in call
+    runtimes = []
     for call in evaluate:
         assert "--gpus" not in call and "-p debug" in call, call  # evaluation.gpus is 0 in the miniature
-        assert f"--mem {tiny['evaluation']['mem_mb']}" in call and f"-t {tiny['evaluation']['runtime_min']}" in call
+        assert f"--mem {tiny['evaluation']['mem_mb']}" in call, call
+        runtimes.append(int(re.search(r" -t (\d+)", call).group(1)))
+    # a chunk asks for evaluation.runtime_min once per checkpoint: the base model's 1, each run's 2
+    assert sorted(runtimes) == [tiny["evaluation"]["runtime_min"]] + [2 * tiny["evaluation"]["runtime_min"]] * 6
 
     # Same config and seeds, so the same numbers as the local run, and the same text generated for every problem.
     slurm_table = table_numbers(slurm_workdir / "reports" / "table1.csv")

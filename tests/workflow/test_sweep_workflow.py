@@ -113,16 +113,19 @@ def test_miniature_table3_sweep_end_to_end(miniature, tmp_path):
     markdown = (workdir / "reports" / "table3.md").read_text()
     assert "MINIATURE" in markdown and "| pi2 | 1 | 267 |" in markdown and "(70.6)" in markdown
     manifest = (workdir / "results" / "sweep" / "table3_metrics.txt").read_text().split()
-    # pi1 (a `runs:` entry) is evaluated one job per checkpoint, pi2 (only in the sweep) by one job for the run
-    assert manifest == ["base=results/eval/base/step0/metrics.json"] + [
-        f"pi1=results/eval/pi1/step{step}/metrics.json" for step in (1, 2)
-    ] + ["pi2=results/eval/pi2/steps.json"]
+    # pi1 (a `runs:` entry) and the base model are evaluated in chunks of checkpoints (config/tiny.yaml: 2 per job),
+    # pi2 (only in the sweep) by one job for the run
+    assert manifest == [
+        "base=results/eval/base/steps0-0.json",
+        "pi1=results/eval/pi1/steps1-2.json",
+        "pi2=results/eval/pi2/steps.json",
+    ]
     index = json.loads((workdir / "results" / "eval" / "pi2" / "steps.json").read_text())
     assert [(entry["step"], entry["metrics"]) for entry in index["steps"]] == [
         (1, "step1/metrics.json"),
         (2, "step2/metrics.json"),
     ]
-    assert not list((workdir / "logs" / "evaluate_checkpoint").glob("pi2/*"))
+    assert not list((workdir / "logs" / "evaluate_chunk").glob("pi2/*"))
     assert (workdir / "logs" / "evaluate_run" / "pi2.log").exists()
     assert not (workdir / "results" / "runs" / oc.HISTORY_RUN).exists()  # released: no history run
 

@@ -1,7 +1,7 @@
 # The example sweep (config key sweep_examples, target sweep_1shot in targets.smk): every listed example set is a
 # run of its own name (configuration.derived_run; no `runs:` entry needed), trained by train_grpo and evaluated at
 # every saved step by one evaluate_run job per run (evaluation.jobs: auto; the configured runs and the base model get
-# one evaluate_checkpoint job per checkpoint). The full range pi1..pi1209 at paper scale is 3,832 jobs
+# one job per evaluation.checkpoints_per_job checkpoints). The full range pi1..pi1209 at paper scale is 3,832 jobs
 # (`snakemake sweep_1shot -n --config 'sweep_examples=pi1..pi1209'`). Table 3 takes, per run, the checkpoint with
 # the best MATH500 (its subject breakdown and MATH500) and the one with the best AIME24, beside the paper's numbers.
 # The rows, inputs and config hashes come from common.smk (TABLE3_ROWS, table3_inputs).
