@@ -110,6 +110,12 @@ def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
     )  # fmt: skip
     assert history.returncode == 0, history.stdout[-3000:] + history.stderr[-3000:]
     commands += [command for command in printed_commands(history.stdout) if "collect-history" in command]
+    # config/tiny.yaml evaluates configured runs in chunks (evaluate_chunk); one job per checkpoint is
+    # evaluate_checkpoint's command, planned here with the same hostile values.
+    (workdir / "config" / "per_checkpoint.yaml").write_text(yaml.safe_dump({"evaluation": {"checkpoints_per_job": 1}}))
+    per_checkpoint = snakemake(workdir, "paper", "-n", "-p", *configs, "config/per_checkpoint.yaml")
+    assert per_checkpoint.returncode == 0, per_checkpoint.stdout[-3000:] + per_checkpoint.stderr[-3000:]
+    commands += [command for command in printed_commands(per_checkpoint.stdout) if " evaluate --" in command]
     calls = run_recorded(commands, workdir, tmp_path)
 
     assert not list(tmp_path.rglob("X")), "a hostile value ran as a shell command"
@@ -133,6 +139,8 @@ def test_no_config_value_reaches_a_shell_unquoted(tmp_path):
     assert all(argument(call, "--data-dir") == HOSTILE_DATA for call in by_program["make-dataset"])
     evaluated = {argument(call, "--model") for call in by_program["evaluate"]}
     assert {HOSTILE_TINY, HOSTILE_HUB} <= evaluated
+    templates = {argument(call, "--model-template") for call in by_program["evaluate-run"]}  # chunks and whole runs
+    assert {HOSTILE_TINY, HOSTILE_HUB} <= templates
     for call in by_program["accelerate"]:
         assert argument(call, "--config_file") == f"{workdir}/workflow/accelerate/fsdp.yaml"
     for program in ("report-table1", "report-table3"):
