@@ -100,7 +100,7 @@ def _check_table3(workdir: Path, rows: list[str], steps: tuple[int, ...]) -> lis
 
 
 @pytest.mark.slow
-def test_miniature_table3_sweep_end_to_end(miniature, tmp_path):
+def test_miniature_table3_sweep_end_to_end(miniature, sweep_recomputed):
     """Table 3 of the suite's miniature (sweep_examples pi1..pi2; `paper` includes sweep_1shot), then the sweep
     with a recomputed history in a copy of it."""
     workdir = miniature.workdir
@@ -130,16 +130,9 @@ def test_miniature_table3_sweep_end_to_end(miniature, tmp_path):
     assert not (workdir / "results" / "runs" / oc.HISTORY_RUN).exists()  # released: no history run
 
     # Recomputed history: the DSR-sub history run (2 steps) records it, its last checkpoint's history is ranked,
-    # and the sweep's sets are chosen from that ranking. In a copy: the ranking changes, the miniature must not.
-    # (One checkpoint per run here, to keep the test short.)
-    workdir = miniature.clone(tmp_path / "wf")
-    recomputed = {"selection": {"history": "recomputed", "history_steps": 2}, "sweep_examples": ["pi1_to_pi2"]}
-    recomputed["training"] = {"save_steps": 2}
-    (workdir / "config" / "rec.yaml").write_text(yaml.safe_dump(recomputed))
-    rec_args = ["sweep_1shot", "--cores", "2", *miniature.config_args("config/rec.yaml")]
-    started = time.monotonic()
-    snakemake(workdir, *rec_args)
-    recomputed_s = time.monotonic() - started
+    # and the sweep's sets are chosen from that ranking. In a copy (started when the miniature finished,
+    # helpers/sweep_recomputed.py): the ranking changes, the miniature must not.
+    workdir = sweep_recomputed.workdir
     done = json.loads((workdir / "results" / "runs" / oc.HISTORY_RUN / "train_done.json").read_text())
     assert done["steps"] == [2]
     recorded = json.loads(
@@ -156,6 +149,5 @@ def test_miniature_table3_sweep_end_to_end(miniature, tmp_path):
     table = _check_table3(workdir, ["base", "pi1_to_pi2"], (2,))
     assert table[9]["size"] == "2" and table[9]["paper"] == ""
 
-    again = snakemake(workdir, *rec_args, "-n")
+    again = snakemake(workdir, *sweep_recomputed.args, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
-    print(f"miniature sweep, recomputed history: {recomputed_s:.0f}s")
