@@ -65,6 +65,13 @@ def sbatch_calls(output: str) -> list[str]:
     ]
 
 
+def wall_minutes(call: str) -> int:
+    """The wall time an sbatch command line asks for (`-t MINUTES`)."""
+    found = re.search(r" -t (\d+)", call)
+    assert found, f"no -t in sbatch call {call}"
+    return int(found.group(1))
+
+
 def job_blocks(output: str) -> list[tuple[str, dict[str, str]]]:
     """(rule, {directive: value}) for every job a (dry) run prints."""
     blocks: list[tuple[str, dict[str, str]]] = []
@@ -190,7 +197,7 @@ def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, min
     for call in evaluate:
         assert "--gpus" not in call and "-p debug" in call, call  # evaluation.gpus is 0 in the miniature
         assert f"--mem {tiny['evaluation']['mem_mb']}" in call, call
-        runtimes.append(int(re.search(r" -t (\d+)", call).group(1)))
+        runtimes.append(wall_minutes(call))
     # a chunk asks for evaluation.runtime_min once per checkpoint: the base model's 1, each run's 2
     assert sorted(runtimes) == [tiny["evaluation"]["runtime_min"]] + [2 * tiny["evaluation"]["runtime_min"]] * 6
 
@@ -314,7 +321,7 @@ def test_wall_time_kill_then_retry_resumes_from_checkpoint(slurm_workdir, shared
     assert "DUE TO TIME LIMIT" in jobs[0][1].read_text()
     # attempt-scaled wall time: attempt k asks sbatch for k minutes
     calls = [c for c in sbatch_calls(output) if "rule_train_grpo_" in c]
-    assert [re.search(r" -t (\d+)", c).group(1) for c in calls] == [str(k + 1) for k in range(len(jobs))]
+    assert [wall_minutes(c) for c in calls] == [k + 1 for k in range(len(jobs))]
 
     done = json.loads((slurm_workdir / "results" / "runs" / run / "train_done.json").read_text())
     assert done["steps"] == list(range(5, steps + 1, 5))
