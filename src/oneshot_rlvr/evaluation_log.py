@@ -3,9 +3,9 @@
 TRL writes the training curves (reward, loss, KL, entropy) to `<checkpoints>/runs/<date>_<host>/`; evaluation
 adds `<checkpoints>/runs/evaluation/`, one point per benchmark and checkpoint step (tags `eval/<benchmark>` and
 `eval/math_average`), so `tensorboard --logdir results/runs` shows training and test curves of every run side
-by side. Each evaluation process writes its own event file (parallel checkpoint jobs never share one). Models
-that are not a training checkpoint (the base model) have no run folder and are not logged; without TensorBoard
-installed nothing is logged.
+by side. Each evaluated checkpoint writes its own event file (parallel jobs, and the steps of one job, never
+share one). Models that are not a training checkpoint (the base model) have no run folder and are not logged;
+without TensorBoard installed nothing is logged.
 """
 
 from __future__ import annotations
