@@ -2,18 +2,23 @@
 in a user's checkout; the end-to-end tests of Table 1, Table 3, the figures and every paper table read its outputs,
 and the interrupted-workflow and SLURM tests take its Table 1 as their reference, instead of each running a workflow
 of its own. It starts in the background with the session's first test (tests/conftest.py, `miniature_run`); the
-first test that reads it waits here until it has finished, and the runs that continue from it (the recomputed-history
-sweep, helpers/sweep_recomputed.py) start in the background from here."""
+first test that reads it waits here until it has finished, and the runs that continue from it (FOLLOW_UPS: the
+recomputed-history sweep, the interrupted workflow) start in the background from here."""
 
 from __future__ import annotations
 
 import pytest
 from helpers.background import Finished
+from helpers.interrupted_workflow import InterruptedWorkflowRun
 from helpers.miniature import Miniature, MiniatureRun
 from helpers.slurm_table1 import SlurmTable1Run
 from helpers.sweep_recomputed import RecomputedSweepRun
 
-_SWEEP_RECOMPUTED = pytest.StashKey[RecomputedSweepRun]()
+# Runs that continue from the finished miniature, by the fixture name of the test that reads each: started in the
+# background (each in a copy of it) as soon as the miniature has finished, so that they run beside the tests that
+# read the miniature instead of one after another at the end of the session.
+FOLLOW_UPS = {"sweep_recomputed": RecomputedSweepRun, "interrupted_workflow": InterruptedWorkflowRun}
+_STARTED = pytest.StashKey[dict]()
 
 
 @pytest.fixture(scope="session")
@@ -22,20 +27,19 @@ def miniature(
 ) -> Miniature:
     finished = miniature_run.wait()
     print(f"\nthe README's miniature of paper: {finished.seconds:.0f}s since it started")
-    # Before any test runs Snakemake in the miniature's checkout, so that the copy sees no lock of theirs.
-    if any("sweep_recomputed" in getattr(item, "fixturenames", ()) for item in request.session.items):
-        run = RecomputedSweepRun(finished, tmp_path_factory.mktemp("sweep_recomputed"))
-        request.addfinalizer(run.stop)
-        request.config.stash[_SWEEP_RECOMPUTED] = run
+    # Copied before any test runs Snakemake in the miniature's checkout, so that no copy sees a lock of theirs.
+    started = request.config.stash.setdefault(_STARTED, {})
+    for name, follow_up in FOLLOW_UPS.items():
+        if any(name in getattr(item, "fixturenames", ()) for item in request.session.items):
+            started[name] = follow_up(finished, tmp_path_factory.mktemp(name))
+            request.addfinalizer(started[name].stop)
     return finished
 
 
-@pytest.fixture(scope="session")
-def sweep_recomputed(miniature: Miniature, request: pytest.FixtureRequest) -> RecomputedSweepRun:
-    """The finished recomputed-history sweep (helpers/sweep_recomputed.py), started when the miniature finished."""
-    run = request.config.stash[_SWEEP_RECOMPUTED]
+def _finished(request: pytest.FixtureRequest, name: str):
+    run = request.config.stash[_STARTED][name]
     finished = run.wait()
-    print(f"\nthe miniature's sweep with a recomputed history: {finished.seconds:.0f}s since it started")
+    print(f"\n{name}, started when the miniature finished: {finished.seconds:.0f}s")
     return run
 
 
@@ -45,3 +49,15 @@ def slurm_table1(slurm_table1_run: SlurmTable1Run) -> Finished:
     finished = slurm_table1_run.wait()
     print(f"\nTable 1 of the miniature on SLURM: {finished.seconds:.0f}s since it started")
     return finished
+
+
+@pytest.fixture(scope="session")
+def sweep_recomputed(miniature: Miniature, request: pytest.FixtureRequest) -> RecomputedSweepRun:
+    """The finished recomputed-history sweep (helpers/sweep_recomputed.py)."""
+    return _finished(request, "sweep_recomputed")
+
+
+@pytest.fixture(scope="session")
+def interrupted_workflow(miniature: Miniature, request: pytest.FixtureRequest) -> InterruptedWorkflowRun:
+    """The interrupted and completed Table 1 (helpers/interrupted_workflow.py)."""
+    return _finished(request, "interrupted_workflow")
