@@ -1,4 +1,5 @@
-"""What the workflow prints at its end: the one useful line of each failed job, and where a target's reports are.
+"""What the workflow prints at its end: the one useful line of each failed job, and where a target's reports are;
+and that line itself, which a command ends with when it fails as expected.
 
 Snakemake reports a failed job as "message: None" and the command's exit status; the reason is in the rule's log,
 where `oneshot-rlvr` ends with one line `oneshot-rlvr <command>: error: <message>` (a crash ends with the Python
@@ -12,10 +13,21 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+# Expected failures (bad config, data, paths; every package error subclasses ValueError or RuntimeError): a command
+# ends with one line `oneshot-rlvr <command>: error: <message>` (error_message) and exit code 2, not a traceback.
+EXPECTED_ERRORS = (ValueError, RuntimeError, OSError, KeyError)
 _CLI_ERROR = re.compile(r"^oneshot-rlvr [\w-]+: error: ")
 _EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*)?(Error|Exception|Interrupt|Exit)(: |$)")
 REPORTS_DIR = "reports"
 _LISTED = 12  # report files listed one by one; more are counted per folder
+
+
+def error_message(error: BaseException) -> str:
+    """An expected error as one line: an OSError's file and reason, a KeyError's missing key, whitespace folded."""
+    message = str(error) if not isinstance(error, KeyError) else f"missing key {error}"
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        message = f"{error.filename}: {error.strerror}"
+    return " ".join(message.split()) or type(error).__name__
 
 
 def _lines(text: str) -> list[str]:

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from helpers.miniature import miniature_config_args
 from helpers.slurm import plugin_missing, skip_or_fail, slurm_problem
+from helpers.slurm_table1 import ROWS as SLURM_ROWS
 from helpers.workflow import copy_workflow
 from helpers.workflow import snakemake as run_in
 
@@ -166,8 +167,8 @@ def slurm_workdir(slurm_cluster, tmp_path_factory) -> Path:
 @pytest.mark.slurm
 def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, miniature):
     # The SLURM run: `snakemake reproduce_table1 --workflow-profile workflow/profiles/slurm-ci --verbose` with the
-    # miniature's config, started with the session (helpers/slurm_table1.py) and finished now. The local run: the
-    # suite's miniature (same config; its `paper` includes reproduce_table1).
+    # miniature's config and Table 1's rows base and pi1 (ROWS), started with the session (helpers/slurm_table1.py)
+    # and finished now. The local run: the suite's miniature (same config; its `paper` includes reproduce_table1).
     slurm_workdir = slurm_table1_run.workdir
     local = miniature.workdir
     output = slurm_table1.output
@@ -175,7 +176,8 @@ def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, min
     counts = {rule: sum(1 for r, _, _ in jobs if r == rule) for rule in {r for r, _, _ in jobs}}
     # Every GPU-capable and model-building job went through sbatch; the cheap ones ran in the main process.
     # (config/tiny.yaml: both checkpoints of a Table 1 run in one evaluate_chunk job; the base model's one)
-    assert counts == {"build_tiny_model": 1, "train_grpo": 6, "evaluate_chunk": 7}, counts
+    runs = len(SLURM_ROWS) - 1  # the trained rows (the base model is evaluated, not trained)
+    assert counts == {"build_tiny_model": 1, "train_grpo": runs, "evaluate_chunk": runs + 1}, counts
     assert len({slurm_id for _, slurm_id, _ in jobs}) == len(jobs)
     for rule, slurm_id, log in jobs:
         assert log.name == f"{slurm_id}.log" and log.exists(), f"no SLURM log for {rule} job {slurm_id}"
@@ -189,7 +191,7 @@ def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, min
     tiny = yaml.safe_load((slurm_workdir / "config" / "tiny.yaml").read_text())
     train = [c for c in calls if "rule_train_grpo_" in c]
     evaluate = [c for c in calls if "rule_evaluate_chunk_" in c]
-    assert len(train) == 6 and len(evaluate) == 7
+    assert len(train) == runs and len(evaluate) == runs + 1
     for call in train:
         assert "--gpus=1" in call and "-p gpu" in call and "--cpus-per-gpu=2" in call, call
         assert f"--mem {tiny['training']['mem_mb']}" in call and f"-t {tiny['training']['runtime_min']}" in call
@@ -199,21 +201,23 @@ def test_miniature_on_slurm_equals_local_run(slurm_table1_run, slurm_table1, min
         assert f"--mem {tiny['evaluation']['mem_mb']}" in call, call
         runtimes.append(wall_minutes(call))
     # a chunk asks for evaluation.runtime_min once per checkpoint: the base model's 1, each run's 2
-    assert sorted(runtimes) == [tiny["evaluation"]["runtime_min"]] + [2 * tiny["evaluation"]["runtime_min"]] * 6
+    assert sorted(runtimes) == [tiny["evaluation"]["runtime_min"]] + [2 * tiny["evaluation"]["runtime_min"]] * runs
 
     # Same config and seeds, so the same numbers as the local run, and the same text generated for every problem.
     slurm_table = table_numbers(slurm_workdir / "reports" / "table1.csv")
-    assert slurm_table == table_numbers(local / "reports" / "table1.csv")
-    assert len(slurm_table) == 7 * 9
-    # (every response file of the SLURM run: Table 1's evaluations; the local miniature has more runs)
+    local_table = table_numbers(local / "reports" / "table1.csv")
+    assert slurm_table == {cell: value for cell, value in local_table.items() if cell[0] in SLURM_ROWS}
+    assert len(slurm_table) == len(SLURM_ROWS) * 9
+    # (every response file of the SLURM run: its rows' evaluations, the base model's step and each run's two; the
+    # local miniature has more runs)
     responses = sorted(p.relative_to(slurm_workdir) for p in (slurm_workdir / "results" / "eval").rglob("*.jsonl"))
-    assert len(responses) == 13 * 8
+    assert len(responses) == (1 + 2 * runs) * 8
     for path in responses:
         ours = [json.loads(line)["response"] for line in (slurm_workdir / path).read_text().splitlines()]
         theirs = [json.loads(line)["response"] for line in (local / path).read_text().splitlines()]
         assert ours == theirs, f"{path}: responses differ between the SLURM and the local run"
     checkpoints = sorted((slurm_workdir / "results" / "runs").glob("*/checkpoints/checkpoint-*/model.safetensors"))
-    assert len(checkpoints) == 6 * 2
+    assert len(checkpoints) == runs * 2
     for weights in checkpoints:
         path = weights.relative_to(slurm_workdir)
         assert (local / path).read_bytes() == weights.read_bytes(), f"{path} differs"

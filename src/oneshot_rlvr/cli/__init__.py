@@ -20,13 +20,11 @@ from oneshot_rlvr.cli.arguments import (
     non_negative_int,
     positive_int,
 )
+from oneshot_rlvr.console import EXPECTED_ERRORS, error_message
 
 # One module per stage, in flow order (the order `oneshot-rlvr --help` lists their subcommands).
 STAGES = (data_commands, selection_commands, training_commands, evaluation_commands, report_commands)
 
-# Expected failures (bad config, data, paths; every package error subclasses ValueError or RuntimeError) end with
-# one line `oneshot-rlvr <command>: error: <message>` and exit code 2; ONESHOT_RLVR_TRACEBACK=1 shows the traceback.
-EXPECTED_ERRORS = (ValueError, RuntimeError, OSError, KeyError)
 # Exit status of a command ended by Ctrl-C (SIGINT), as a shell reports it.
 INTERRUPTED_STATUS = 130
 
@@ -43,14 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except EXPECTED_ERRORS as error:
+    except EXPECTED_ERRORS as error:  # one line and exit code 2; ONESHOT_RLVR_TRACEBACK=1 shows the traceback
         if os.environ.get("ONESHOT_RLVR_TRACEBACK"):
             raise
-        message = str(error) if not isinstance(error, KeyError) else f"missing key {error}"
-        if isinstance(error, OSError) and error.filename is not None and error.strerror:
-            message = f"{error.filename}: {error.strerror}"
-        message = " ".join(message.split()) or type(error).__name__
-        print(f"oneshot-rlvr {args.command}: error: {message}", file=sys.stderr)
+        print(f"oneshot-rlvr {args.command}: error: {error_message(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         _exit_interrupted(args.command)

@@ -14,6 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from oneshot_rlvr.console import EXPECTED_ERRORS, error_message
 from oneshot_rlvr.evaluation.checkpoint import evaluate_checkpoint
 from oneshot_rlvr.evaluation.plan import check_inputs, missing_local_model, step_is_current
 from oneshot_rlvr.evaluation.protocol import EvaluationError
@@ -39,7 +40,8 @@ def evaluate_run(
     every step is there. Where the steps run (`fresh_process`, by default from the backend): vLLM's engine frees the
     GPU only with its process, so with vLLM each step is `oneshot-rlvr evaluate` in a child process; the
     transformers backend evaluates every step in this process, the model freed between steps, and pays for torch
-    and transformers once per job, not once per step (about 6 CPU-seconds each, benchmarks/RESULTS.md).
+    and transformers once per job, not once per step (~9 CPU-seconds each: benchmarks/RESULTS.md, "Evaluation
+    chunks in one process").
     """
     spec = EvaluationSpec.parse(spec)
     models = {step: model_template.replace("{step}", str(step)) for step in steps}
@@ -89,8 +91,8 @@ def _evaluate_here(run: str, step: int, model: str, spec: EvaluationSpec, data_d
     before the next step loads one."""
     try:
         evaluate_checkpoint(model, spec.to_dict(), data_dir, out_dir, run, step)
-    except (ValueError, RuntimeError, OSError, KeyError) as error:  # the command line's expected errors
-        raise _failed(run, step, model, f"({' '.join(str(error).split()) or type(error).__name__})") from error
+    except EXPECTED_ERRORS as error:
+        raise _failed(run, step, model, f"({error_message(error)})") from error
     finally:
         gc.collect()
         torch = sys.modules.get("torch")
