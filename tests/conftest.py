@@ -6,7 +6,9 @@ order below). Helpers the test modules import are in tests/helpers/."""
 
 from __future__ import annotations
 
+import compileall
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,16 @@ from helpers.slurm_table1 import SlurmTable1Run
 from oneshot_rlvr import data
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile the package once for the session's child processes where Python writes no bytecode itself
+    (PYTHONDONTWRITEBYTECODE, set in this project's CI image): otherwise every `oneshot-rlvr` job, Snakemake run and
+    test subprocess compiles the package's ~150 modules from source again, ~0.3 CPU-s each start, a minute of the
+    suite on 2 cores (benchmarks/RESULTS.md, "Evaluation chunks in one process"). Python still reads bytecode that
+    exists; compileall writes each file atomically and only where it is stale."""
+    if sys.dont_write_bytecode:
+        compileall.compile_dir(REPO_ROOT / "src", quiet=1)
 
 
 def shared_data_dir() -> Path:
