@@ -66,6 +66,13 @@ class BackgroundCommand:
             self.result = Finished(returncode, self.log.read_text(errors="replace"), seconds)
         return self.result
 
+    def succeeded(self, what: str, timeout: float | None = None) -> Finished:
+        """`wait`, raising with the end of the output should the command have failed (or run past `timeout`)."""
+        finished = self.wait(timeout=timeout)
+        if finished.returncode != 0:
+            raise AssertionError(f"{what} failed (rc {finished.returncode}; {self.log}):\n{finished.output[-6000:]}")
+        return finished
+
     def stop(self) -> None:
         """End the command and its process group if it is still going (SIGTERM, then SIGKILL after 60 s)."""
         if self.process.poll() is None:

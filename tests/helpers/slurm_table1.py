@@ -48,13 +48,7 @@ class SlurmTable1Run:
 
     def wait(self) -> Finished:
         """The finished run; raises with the end of its output if Snakemake failed or ran past TIMEOUT_S."""
-        finished = self.command.wait(timeout=TIMEOUT_S)
-        if finished.returncode != 0:
-            raise AssertionError(
-                f"snakemake {' '.join(self.args)} failed (rc {finished.returncode}; {self.command.log}):\n"
-                f"{finished.output[-6000:]}"
-            )
-        return finished
+        return self.command.succeeded(f"snakemake {' '.join(self.args)}", timeout=TIMEOUT_S)
 
     def stop(self) -> None:
         self.command.stop()

@@ -34,13 +34,7 @@ class RecomputedSweepRun:
 
     def wait(self) -> Finished:
         """The finished run; raises with the end of its output if Snakemake failed."""
-        finished = self.command.wait(timeout=1800)
-        if finished.returncode != 0:
-            raise AssertionError(
-                f"snakemake {' '.join(self.args)} failed (rc {finished.returncode}; {self.command.log}):\n"
-                f"{finished.output[-6000:]}"
-            )
-        return finished
+        return self.command.succeeded(f"snakemake {' '.join(self.args)}", timeout=1800)
 
     def stop(self) -> None:
         self.command.stop()
